@@ -1,0 +1,30 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@$(PY) scripts/ensure_emulator.py
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the webhook on http://127.0.0.1:8080 over a seeded Firestore emulator.
+run: $(STAMP)
+	$(PY) scripts/run_local.py
+
+## Run the whole suite (starts and stops its own emulator and servers).
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .local node_modules .pytest_cache

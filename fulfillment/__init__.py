@@ -1,0 +1,9 @@
+"""A small Dialogflow (ES and CX) fulfillment framework: Turn in, Reply out.
+
+Handlers import what they need from here; nothing heavy is imported at start-up.
+"""
+from .reply import Button, ListItem, Reply
+from .router import Param, intent
+from .turn import Turn
+
+__all__ = ["Button", "ListItem", "Param", "Reply", "Turn", "intent"]

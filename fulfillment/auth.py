@@ -1,0 +1,162 @@
+"""Only Dialogflow may call the webhook: basic auth, a shared header secret, or a
+Google-signed ID token from an allowed service account — any configured one suffices.
+
+Configuration (environment; in production mounted from Secret Manager):
+  WEBHOOK_BASIC_USER, WEBHOOK_BASIC_PASSWORD     ES fulfillment "basic auth"
+  WEBHOOK_HEADER_NAME, WEBHOOK_HEADER_SECRET     ES/CX custom header with a shared secret
+  WEBHOOK_ID_TOKEN_AUDIENCE, WEBHOOK_ID_TOKEN_EMAILS (comma-separated)
+                                                 Google ID token in Authorization: Bearer
+  WEBHOOK_ALLOW_UNAUTHENTICATED=1                explicit opt-out in production
+Credentials are compared in constant time and never logged.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hmac
+import json
+import logging
+import os
+import re
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from .config import settings
+from .dialect import BadRequest
+
+log = logging.getLogger("fulfillment")
+
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+
+
+class Unauthorized(BadRequest):
+    def __init__(self, message: str, basic: bool = False):
+        super().__init__(message, 401)
+        self.headers = {"WWW-Authenticate": 'Basic realm="watchkeeper", charset="UTF-8"'} if basic else {}
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    basic_user: str = ""
+    basic_password: str = ""
+    header_name: str = ""
+    header_secret: str = ""
+    audience: str = ""
+    emails: tuple[str, ...] = ()
+    certs_url: str = GOOGLE_CERTS_URL
+    allow_unauthenticated: bool = False
+
+    @property
+    def methods(self) -> list[str]:
+        return [name for name, on in (("basic", self.basic_user and self.basic_password),
+                                      ("header", self.header_name and self.header_secret),
+                                      ("id_token", self.audience and self.emails)) if on]
+
+
+@functools.lru_cache(maxsize=1)
+def config() -> AuthConfig:
+    env = os.environ.get
+    return AuthConfig(
+        basic_user=env("WEBHOOK_BASIC_USER", ""), basic_password=env("WEBHOOK_BASIC_PASSWORD", ""),
+        header_name=env("WEBHOOK_HEADER_NAME", ""), header_secret=env("WEBHOOK_HEADER_SECRET", ""),
+        audience=env("WEBHOOK_ID_TOKEN_AUDIENCE", ""),
+        emails=tuple(e.strip().lower() for e in env("WEBHOOK_ID_TOKEN_EMAILS", "").split(",") if e.strip()),
+        certs_url=env("WEBHOOK_ID_TOKEN_CERTS_URL", GOOGLE_CERTS_URL),
+        allow_unauthenticated=env("WEBHOOK_ALLOW_UNAUTHENTICATED", "").lower() in ("1", "true", "yes"),
+    )
+
+
+def startup_check() -> None:
+    """Say loudly at start-up how callers are checked; refuse to serve an open door in production."""
+    cfg = config()
+    if cfg.methods:
+        log.info("webhook authentication: %s", ", ".join(cfg.methods))
+    elif settings().production and not cfg.allow_unauthenticated:
+        log.error("NO WEBHOOK AUTHENTICATION CONFIGURED in production: every request will be "
+                  "refused. Configure basic auth, a header secret or ID tokens, or set "
+                  "WEBHOOK_ALLOW_UNAUTHENTICATED=1 to serve an open webhook on purpose.")
+    else:
+        log.warning("webhook authentication is OFF (%s): anyone who knows the URL can call it",
+                    "explicit opt-out" if cfg.allow_unauthenticated else "emulator / local run")
+
+
+def check(request) -> None:
+    cfg = config()
+    methods = cfg.methods
+    if not methods:
+        if settings().production and not cfg.allow_unauthenticated:
+            raise BadRequest("webhook authentication is not configured; refusing to serve", 503)
+        return
+    authorization = request.headers.get("Authorization", "")
+    if "basic" in methods and authorization[:6].lower() == "basic ":
+        if _basic_ok(authorization[6:].strip(), cfg):
+            return
+    if "header" in methods:
+        given = request.headers.get(cfg.header_name)
+        if given is not None and hmac.compare_digest(given.encode(), cfg.header_secret.encode()):
+            return
+    if "id_token" in methods and authorization[:7].lower() == "bearer ":
+        verify_id_token(authorization[7:].strip(), cfg)     # raises Unauthorized with the reason
+        return
+    raise Unauthorized("missing or wrong credentials", basic="basic" in methods)
+
+
+def _basic_ok(encoded: str, cfg: AuthConfig) -> bool:
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    user_ok = hmac.compare_digest(user.encode(), cfg.basic_user.encode())
+    password_ok = hmac.compare_digest(password.encode(), cfg.basic_password.encode())
+    return user_ok and password_ok
+
+
+def verify_id_token(token: str, cfg: AuthConfig) -> dict:
+    """Verify signature, expiry, audience (google-auth) and issuer and email (here)."""
+    from google.auth import exceptions, jwt
+
+    try:
+        claims = jwt.decode(token, certs=_certs.get(cfg.certs_url), audience=cfg.audience, clock_skew_in_seconds=10)
+    except (ValueError, exceptions.GoogleAuthError) as exc:
+        raise Unauthorized(f"invalid ID token: {_reason(exc)}") from None
+    if claims.get("iss") not in GOOGLE_ISSUERS:
+        raise Unauthorized("invalid ID token: wrong issuer")
+    email = str(claims.get("email", "")).lower()
+    if not email or email not in cfg.emails or claims.get("email_verified") is False:
+        raise Unauthorized("ID token's service account is not allowed")
+    return claims
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for word in ("expired", "audience", "signature", "Too early", "segments", "certificate"):
+        if word.lower() in text.lower():
+            return {"Too early": "not yet valid", "segments": "malformed"}.get(word, word if word != "audience" else "wrong audience")
+    return "could not be verified"
+
+
+class _CertCache:
+    """Google's signing certificates, fetched once and kept as long as Cache-Control says."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, dict]] = {}
+        self.fetches = 0
+
+    def get(self, url: str) -> dict:
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry and entry[0] > time.monotonic():
+                return entry[1]
+            with urllib.request.urlopen(url, timeout=3) as response:
+                certs = json.loads(response.read())
+                max_age = re.search(r"max-age=(\d+)", response.headers.get("Cache-Control", ""))
+            self.fetches += 1
+            self._entries[url] = (time.monotonic() + (int(max_age.group(1)) if max_age else 300), certs)
+            return certs
+
+
+_certs = _CertCache()

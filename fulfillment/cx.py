@@ -1,0 +1,163 @@
+"""Dialogflow CX v3: parse a webhook request into a Turn, render a Reply as its response.
+
+CX bodies are proto-JSON, so a key may arrive as `sessionInfo` or `session_info`; `keys()`
+normalises them once, at the door, and nothing else here needs to care.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from . import rich
+from .reply import Payload, Reply, Speech, Text
+from .turn import FormParameter, Turn, as_bool
+
+log = logging.getLogger("fulfillment")
+
+_SESSION = re.compile(r"^projects/[^/]+/locations/[^/]+/agents/[^/]+(?:/environments/[^/]+)?/sessions/(?P<id>[^/]+)$")
+_SNAKE = re.compile(r"_([a-z0-9])")
+
+
+def camel(key: str) -> str:
+    return _SNAKE.sub(lambda m: m.group(1).upper(), key)
+
+
+def keys(value: Any, _depth: int = 0) -> Any:
+    """Proto-JSON objects with snake_case keys turned to lowerCamelCase, except inside
+    parameter maps, whose keys are the agent's own names."""
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            name = camel(key) if isinstance(key, str) else key
+            out[name] = item if name in ("parameters", "payload", "value") else keys(item, _depth + 1)
+        return out
+    if isinstance(value, list):
+        return [keys(item, _depth + 1) for item in value]
+    return value
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def parse(raw_body: Mapping[str, Any]) -> Turn:
+    body = keys(raw_body)
+    session_info = _mapping(body.get("sessionInfo"))
+    page_info = _mapping(body.get("pageInfo"))
+    intent_info = _mapping(body.get("intentInfo"))
+    session = session_info.get("session") if isinstance(session_info.get("session"), str) else ""
+    match = _SESSION.match(session)
+    session_id = match["id"] if match else session.rsplit("/", 1)[-1]
+
+    params: dict[str, Any] = {}
+    originals: dict[str, Any] = {}
+    # Intent parameters are {name: {originalValue, resolvedValue}}; session params override.
+    for name, info in _mapping(intent_info.get("parameters")).items():
+        info = keys(_mapping(info))
+        params[name] = info.get("resolvedValue")
+        if "originalValue" in info:
+            originals[name] = info["originalValue"]
+    for name, value in _mapping(session_info.get("parameters")).items():
+        params[name] = value
+
+    form = {}
+    for info in _mapping(page_info.get("formInfo")).get("parameterInfo") or []:
+        if isinstance(info, Mapping) and info.get("displayName"):
+            form[info["displayName"]] = FormParameter(
+                name=str(info["displayName"]), state=str(info.get("state") or ""),
+                value=info.get("value"), required=as_bool(info.get("required")),
+                just_collected=as_bool(info.get("justCollected")))
+
+    fulfillment_info = _mapping(body.get("fulfillmentInfo"))
+    payload = _mapping(body.get("payload"))
+    surface, caller = _surface(payload, session_id)
+    query_text = body.get("text") or body.get("transcript") or ""
+    if not query_text and body.get("dtmfDigits"):
+        query_text = str(body["dtmfDigits"])
+    return Turn(
+        dialect="cx",
+        intent=str(fulfillment_info.get("tag") or ""),
+        parameters=MappingProxyType(params),
+        original=MappingProxyType(originals),
+        session=session,
+        session_id=session_id,
+        language=str(body.get("languageCode") or ""),
+        query_text=str(query_text),
+        event=str(body.get("triggerEvent") or ""),
+        surface=surface,
+        caller_id=caller or session_id,
+        turn_id=str(body.get("detectIntentResponseId") or ""),
+        page=str(page_info.get("displayName") or ""),
+        form=MappingProxyType(form),
+        raw=raw_body,
+    )
+
+
+def _surface(payload: Mapping[str, Any], session_id: str) -> tuple[str, str]:
+    telephony = _mapping(payload.get("telephony"))
+    if telephony:
+        caller = telephony.get("caller_id") or telephony.get("callerId")
+        return "telephony", f"telephony:{caller}" if caller else ""
+    source = str(payload.get("source") or "").lower()
+    for key in ("messenger", "slack", "telegram", "facebook", "google"):
+        if key in source:
+            return ("google_assistant" if key == "google" else key), ""
+    if session_id.lower().startswith("dfmessenger"):
+        return "messenger", ""
+    return (source or "console"), ""
+
+
+# ---- rendering --------------------------------------------------------------------------
+
+def render(reply: Reply, turn: Turn) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = []
+    rich_entries: list[Any] = []
+    voice = turn.surface == "telephony"
+    for message in reply.messages:
+        if isinstance(message, Text):
+            messages.append({"text": {"text": [message.text]}})
+        elif isinstance(message, Speech):
+            if not voice:
+                messages.append({"text": {"text": [message.display]}})
+            messages.append({"outputAudioText": {"ssml": message.ssml}})
+        elif isinstance(message, Payload):
+            if message.surface == "messenger" and "richContent" in message.data:
+                for row in message.data["richContent"]:
+                    rich_entries.extend(row)
+            else:
+                messages.append({"payload": dict(message.data)})
+        elif not voice:
+            rich_entries.extend(rich.messenger_entries(message))
+    if rich_entries:
+        messages.append({"payload": {"richContent": [rich_entries]}})
+    if reply.handoff is not None:
+        messages.append({"liveAgentHandoff": {"metadata": dict(reply.handoff)}})
+    if reply.end:
+        messages.append({"endInteraction": {}})
+
+    out: dict[str, Any] = {}
+    if messages:
+        response: dict[str, Any] = {"messages": messages}
+        if reply.merge:
+            response["mergeBehavior"] = reply.merge
+        out["fulfillmentResponse"] = response
+    params = dict(reply.session_params)
+    for ctx in reply.contexts:          # ES contexts have no CX twin: keep their values
+        log.warning("context %r set on a CX turn: its parameters become session parameters", ctx.name)
+        if ctx.lifespan > 0:
+            params.update(ctx.parameters)
+    if params:
+        out["sessionInfo"] = {"parameters": params}
+    if reply.form:
+        out["pageInfo"] = {"formInfo": {"parameterInfo": [
+            {"displayName": p.name, "state": p.state, **({"value": p.value} if p.value is not None else {})}
+            for p in reply.form]}}
+    if reply.target_page:
+        out["targetPage"] = reply.target_page
+    elif reply.target_flow:
+        out["targetFlow"] = reply.target_flow
+    if reply.followup:
+        log.warning("followup event %r ignored: CX has no followup events (use goto)", reply.followup.event)
+    return out

@@ -1,0 +1,68 @@
+"""Answer before Dialogflow gives up, whatever the handler or the database does.
+
+The handler runs on a worker thread; the request thread waits for it only as long as the
+budget allows. A late handler's reply is simply dropped: Replies are immutable and the
+response was already built from another one, so nothing the late thread does can reach it.
+Firestore calls made by the late thread fail fast, because `store` gives each RPC the
+time that is left (none, by then).
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+import traceback
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from . import router, store, telemetry
+from .reply import Reply
+from .turn import Turn
+
+log = logging.getLogger("fulfillment")
+
+_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="handler")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: Reply
+    outcome: str          # ok / fallback / handler_error / timeout / db_unavailable
+    detail: str = ""
+
+
+MESSAGES = {
+    "timeout": "Sorry, that is taking too long. Please try again in a moment.",
+    "handler_error": "Sorry, something went wrong on my side. Please try again.",
+    "db_unavailable": "Sorry, I can't reach the database right now. Please try again in a minute.",
+}
+
+
+def budget_for(turn: Turn, settings) -> float:
+    return settings.es_budget_s if turn.dialect == "es" else settings.cx_budget_s
+
+
+def _call(turn: Turn) -> Outcome:
+    handler, is_fallback = router.handler_for(turn)
+    try:
+        reply = handler(turn)
+    except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
+        if store.is_unavailable(exc):
+            return Outcome(Reply.say(MESSAGES["db_unavailable"]), "db_unavailable",
+                           f"{type(exc).__name__}: {exc}"[:500])
+        return Outcome(Reply.say(MESSAGES["handler_error"]), "handler_error", traceback.format_exc())
+    if not isinstance(reply, Reply):
+        return Outcome(Reply.say(MESSAGES["handler_error"]), "handler_error",
+                       f"handler {handler.__name__} returned {type(reply).__name__}, not a Reply")
+    return Outcome(reply, "fallback" if is_fallback else "ok")
+
+
+def run(turn: Turn, measure: telemetry.Measure) -> Outcome:
+    """The handler's outcome, or a polite timeout once the measure's deadline passes."""
+    context = contextvars.copy_context()     # the handler thread sees this request's Measure
+    with measure.stage("handler"):
+        future = _pool.submit(context.run, _call, turn)
+        try:
+            return future.result(timeout=max(measure.remaining(), 0.0))
+        except FutureTimeout:
+            return Outcome(Reply.say(MESSAGES["timeout"]), "timeout",
+                           "firestore" if store.in_flight(measure) else "handler")

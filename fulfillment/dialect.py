@@ -1,0 +1,56 @@
+"""Which Dialogflow is calling: ES v2, CX v3, or something we must refuse.
+
+The one place that looks at a body's top-level keys to decide; `es` and `cx` do the rest.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from . import cx, es
+from .reply import Reply
+from .turn import Turn
+
+_CX_KEYS = {"fulfillmentInfo", "fulfillment_info", "sessionInfo", "session_info", "pageInfo",
+            "page_info", "intentInfo", "intent_info", "detectIntentResponseId",
+            "detect_intent_response_id", "triggerEvent", "trigger_event", "triggerIntent",
+            "trigger_intent"}
+
+
+class BadRequest(ValueError):
+    """A body we cannot serve; the message is safe to show the caller."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def detect(body: Any) -> str:
+    if not isinstance(body, Mapping):
+        raise BadRequest("the body must be a JSON object")
+    if "queryResult" in body or "query_result" in body:
+        query = body.get("queryResult", body.get("query_result"))
+        if not isinstance(query, Mapping):
+            raise BadRequest("queryResult must be an object")
+        return "es"
+    if "result" in body and ("lang" in body or "sessionId" in body or "originalRequest" in body):
+        raise BadRequest("Dialogflow ES v1 (api.ai) requests are obsolete and not supported; "
+                         "switch the agent to the v2 API")
+    if _CX_KEYS & body.keys():
+        for key in ("sessionInfo", "session_info", "pageInfo", "page_info", "fulfillmentInfo", "fulfillment_info"):
+            if key in body and not isinstance(body[key], (Mapping, type(None))):
+                raise BadRequest(f"{key} must be an object")
+        return "cx"
+    raise BadRequest("not a Dialogflow webhook request: expected queryResult (ES v2) or "
+                     "fulfillmentInfo/sessionInfo (CX)")
+
+
+def parse(body: Any) -> Turn:
+    if detect(body) == "es":
+        if "query_result" in body and "queryResult" not in body:
+            body = cx.keys(body)           # proto-JSON snake_case from a direct API caller
+        return es.parse(body)
+    return cx.parse(body)
+
+
+def render(reply: Reply, turn: Turn) -> dict[str, Any]:
+    return (es if turn.dialect == "es" else cx).render(reply, turn)

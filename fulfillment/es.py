@@ -1,0 +1,247 @@
+"""Dialogflow ES v2: parse a webhook request into a Turn, render a Reply as its response.
+
+Every ES-specific rule lives here: session paths (plain, regional, environment), contexts
+by short name, surfaces from `originalDetectIntentRequest`, and per-surface rich output
+(Google Assistant `payload.google`, Dialogflow Messenger `richContent`, telephony SSML).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from . import rich
+from .reply import (Card, Chips, Image, ItemList, LinkOut, Payload, Reply, Speech, Text)
+from .turn import Context, Turn, as_number
+
+log = logging.getLogger("fulfillment")
+
+# projects/P/agent/sessions/S, projects/P/locations/L/agent/sessions/S,
+# projects/P/agent/environments/E/users/U/sessions/S (and the regional form of that).
+_SESSION = re.compile(
+    r"^(?P<path>projects/[^/]+(?:/locations/[^/]+)?/agent"
+    r"(?:/environments/[^/]+(?:/users/[^/]+)?)?/sessions/(?P<id>[^/]+))(?:/contexts/(?P<ctx>[^/]+))?$"
+)
+
+# Surface names for ES `originalDetectIntentRequest.source` values (lowercased, substring).
+_SOURCES = (
+    ("google", "google_assistant"), ("telephony", "telephony"), ("slack", "slack"),
+    ("telegram", "telegram"), ("facebook", "facebook"), ("line", "line"),
+    ("messenger", "messenger"), ("twilio", "twilio"), ("viber", "viber"), ("kik", "kik"),
+    ("skype", "skype"), ("hangouts", "hangouts"),
+)
+
+_PLATFORMS = {
+    "facebook": "FACEBOOK", "slack": "SLACK", "telegram": "TELEGRAM", "kik": "KIK",
+    "skype": "SKYPE", "line": "LINE", "viber": "VIBER", "hangouts": "GOOGLE_HANGOUTS",
+}
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """Dialogflow sends `[]` for empty parameter maps, sometimes null: both mean {}."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def split_session(name: str) -> tuple[str, str]:
+    """(full session path, session id) from a session or context name; ("", "") if neither."""
+    match = _SESSION.match(name or "")
+    return (match["path"], match["id"]) if match else ("", "")
+
+
+def parse(body: Mapping[str, Any]) -> Turn:
+    query = _mapping(body.get("queryResult"))
+    original_request = _mapping(body.get("originalDetectIntentRequest"))
+
+    contexts: dict[str, Context] = {}
+    session = body.get("session") if isinstance(body.get("session"), str) else ""
+    for raw in query.get("outputContexts") or []:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+            continue
+        path, _ = split_session(raw["name"])
+        session = session or path
+        short = raw["name"].rsplit("/", 1)[-1].lower()
+        lifespan = as_number(raw.get("lifespanCount"), None)
+        contexts[short] = Context(short, None if lifespan is None else int(lifespan),
+                                  MappingProxyType(dict(_mapping(raw.get("parameters")))))
+    session_path, session_id = split_session(session)
+    if not session_path and session:          # an odd session string: keep it whole
+        session_path, session_id = session, session.rsplit("/", 1)[-1]
+
+    params, originals = merge_parameters(
+        [c.parameters for c in contexts.values() if not c.name.startswith("__")],
+        _mapping(query.get("parameters")))
+
+    intent = _mapping(query.get("intent"))
+    surface, user_id = detect_surface(original_request, session_id)
+    return Turn(
+        dialect="es",
+        intent=str(intent.get("displayName") or ""),
+        parameters=MappingProxyType(params),
+        original=MappingProxyType(originals),
+        contexts=MappingProxyType(contexts),
+        session=session_path,
+        session_id=session_id,
+        language=str(query.get("languageCode") or ""),
+        query_text=str(query.get("queryText") or ""),
+        surface=surface,
+        caller_id=user_id or session_id,
+        turn_id=str(body.get("responseId") or ""),
+        raw=body,
+    )
+
+
+def merge_parameters(context_params: list[Mapping[str, Any]],
+                     query_params: Mapping[str, Any]) -> tuple[dict, dict]:
+    """Query parameters win; context parameters fill what the query left unfilled.
+    `.original` spellings are kept apart so handlers never mistake them for values."""
+    values: dict[str, Any] = {}
+    originals: dict[str, Any] = {}
+    for source in [*context_params, query_params]:
+        for key, value in source.items():
+            key = str(key)
+            if key.endswith(".original"):
+                if value not in ("", None, []) or key[:-9] not in originals:
+                    originals[key[:-9]] = value
+            elif value not in ("", None, [], {}) or key not in values:
+                values[key] = value
+    return values, originals
+
+
+def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, str]:
+    """(surface, user id or "") from `originalDetectIntentRequest`."""
+    payload = _mapping(original.get("payload"))
+    source = str(original.get("source") or payload.get("source") or "").lower()
+    surface = next((name for key, name in _SOURCES if key in source), "")
+    if not surface:
+        if "telephony" in payload:
+            surface = "telephony"
+        elif "conversation" in payload and "inputs" in payload:
+            surface = "google_assistant"
+        elif session_id.lower().startswith("dfmessenger"):
+            surface = "messenger"
+        elif source:
+            surface = source
+        else:
+            surface = "console"
+    return surface, _user_id(surface, payload)
+
+
+def _user_id(surface: str, payload: Mapping[str, Any]) -> str:
+    data = _mapping(payload.get("data"))
+    candidates = {
+        "google_assistant": [_mapping(payload.get("user")).get("userId")],
+        "slack": [data.get("user"), _mapping(data.get("event")).get("user")],
+        "telegram": [_mapping(_mapping(data.get("message")).get("from")).get("id"),
+                     _mapping(data.get("from")).get("id")],
+        "facebook": [_mapping(data.get("sender")).get("id")],
+        "telephony": [_mapping(payload.get("telephony")).get("caller_id")],
+    }.get(surface, [])
+    candidates += [_mapping(payload.get("user")).get("userId"), payload.get("userId")]
+    found = next((c for c in candidates if c not in (None, "")), "")
+    return f"{surface}:{found}" if found else ""
+
+
+# ---- rendering --------------------------------------------------------------------------
+
+def render(reply: Reply, turn: Turn) -> dict[str, Any]:
+    surface = turn.surface
+    out: dict[str, Any] = {}
+    texts = reply.texts
+    if texts:
+        speech = [m.ssml for m in reply.messages if isinstance(m, Speech)]
+        out["fulfillmentText"] = speech[0] if surface == "telephony" and speech else "\n".join(texts)
+
+    messages: list[dict[str, Any]] = []
+    rich_entries: list[Any] = []
+    platform_payload: dict[str, Any] = {}
+    for message in reply.messages:
+        if isinstance(message, Text):
+            messages.append({"text": {"text": [message.text]}})
+        elif isinstance(message, Speech):
+            messages.append({"text": {"text": [message.display]}})
+        elif isinstance(message, Payload):
+            _custom_payload(message, messages, platform_payload, rich_entries)
+        elif surface == "messenger":
+            rich_entries.extend(rich.messenger_entries(message))
+        else:
+            messages.extend(_generic(message))
+    if rich_entries:
+        messages.append({"payload": {"richContent": [rich_entries]}})
+    if messages:
+        out["fulfillmentMessages"] = messages
+
+    if surface == "google_assistant":
+        platform_payload["google"] = {**rich.google_payload(reply), **platform_payload.get("google", {})}
+    if platform_payload:
+        out["payload"] = platform_payload
+
+    contexts = _contexts(reply, turn)
+    if contexts:
+        out["outputContexts"] = contexts
+    if reply.followup:
+        if messages or texts:
+            log.warning("followup event %r set together with messages: Dialogflow ES drops "
+                        "the messages when it follows an event", reply.followup.event)
+        event: dict[str, Any] = {"name": reply.followup.event,
+                                 "languageCode": reply.followup.language or turn.language or "en"}
+        if reply.followup.parameters:
+            event["parameters"] = dict(reply.followup.parameters)
+        out["followupEventInput"] = event
+    return out
+
+
+def _generic(message) -> list[dict[str, Any]]:
+    """Messages every ES integration understands (the console, Slack, Telegram, API)."""
+    if isinstance(message, Chips):
+        return [{"quickReplies": {"quickReplies": list(message.labels)}}] if message.labels else []
+    if isinstance(message, Card):
+        card: dict[str, Any] = {"title": message.title}
+        if message.subtitle:
+            card["subtitle"] = message.subtitle
+        if message.image_url:
+            card["imageUri"] = message.image_url
+        if message.buttons:
+            card["buttons"] = [{"text": b.title, "postback": b.url} for b in message.buttons]
+        return [{"card": card}]
+    if isinstance(message, Image):
+        image = {"imageUri": message.url}
+        if message.alt:
+            image["accessibilityText"] = message.alt
+        return [{"image": image}]
+    if isinstance(message, ItemList):
+        lines = [f"{i}. {item.title}" + (f" — {item.description}" if item.description else "")
+                 for i, item in enumerate(message.items, 1)]
+        return [{"text": {"text": ["\n".join([message.title, *lines]) if message.title else "\n".join(lines)]}}]
+    if isinstance(message, LinkOut):
+        return [{"card": {"title": message.title, "buttons": [{"text": message.title, "postback": message.url}]}}]
+    return []
+
+
+def _custom_payload(message: Payload, messages: list, platform_payload: dict, rich_entries: list) -> None:
+    surface = message.surface.lower()
+    if surface in ("google", "google_assistant"):
+        platform_payload.setdefault("google", {}).update(message.data)
+    elif surface == "messenger" and "richContent" in message.data:
+        for row in message.data["richContent"]:
+            rich_entries.extend(row)
+    elif surface in _PLATFORMS:
+        messages.append({"payload": dict(message.data), "platform": _PLATFORMS[surface]})
+    else:
+        messages.append({"payload": dict(message.data)})
+
+
+def _contexts(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
+    if not reply.contexts:
+        return []
+    if not turn.session:
+        log.warning("reply sets contexts but the request named no session; contexts dropped")
+        return []
+    out = []
+    for ctx in reply.contexts:
+        entry: dict[str, Any] = {"name": f"{turn.session}/contexts/{ctx.name}",
+                                 "lifespanCount": max(0, int(ctx.lifespan))}
+        if ctx.parameters and ctx.lifespan > 0:
+            entry["parameters"] = dict(ctx.parameters)
+        out.append(entry)
+    return out

@@ -1,0 +1,31 @@
+"""The HTTP door: only POSTed JSON of a sane size gets in; everything else gets a short
+JSON error that names the problem (405, 415, 413, 400)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .dialect import BadRequest
+
+
+def read_json(request, max_bytes: int) -> Any:
+    if request.method != "POST":
+        raise BadRequest(f"method {request.method} not allowed; Dialogflow webhooks use POST", 405)
+    content_type = (request.mimetype or "").lower()
+    if not (content_type == "application/json" or content_type.endswith("+json")):
+        raise BadRequest(f"content type must be application/json, not {content_type or 'none'}", 415)
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise BadRequest(f"body of {request.content_length} bytes is over the {max_bytes}-byte limit", 413)
+    data = request.stream.read(max_bytes + 1)       # chunked bodies have no Content-Length
+    if len(data) > max_bytes:
+        raise BadRequest(f"body is over the {max_bytes}-byte limit", 413)
+    if not data.strip():
+        raise BadRequest("empty body; expected a Dialogflow webhook request")
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise BadRequest("body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise BadRequest("malformed JSON: nested too deeply") from None

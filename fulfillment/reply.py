@@ -1,0 +1,236 @@
+"""Reply: what to answer, the same shape for Dialogflow ES and CX.
+
+Handlers build it fluently and never see the wire format:
+
+    Reply.say("Ana is on call.").chips("Page Ana", "Open incidents")
+
+A Reply is immutable: every method returns a new one. A handler that runs past the deadline
+therefore cannot change a reply that is already on its way out. Rendering (which JSON each
+dialect and surface gets) lives in `es.py` and `cx.py`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+# ---- messages, in the order the user sees them ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Spoken output. `ssml` is sent to voice surfaces; `display` to screens."""
+
+    ssml: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Chips:
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    subtitle: str = ""
+    image_url: str = ""
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class ListItem:
+    title: str
+    description: str = ""
+    key: str = ""            # what selecting it says back (ES option key / a chip's text)
+
+
+@dataclass(frozen=True)
+class ItemList:
+    title: str
+    items: tuple[ListItem, ...]
+
+
+@dataclass(frozen=True)
+class LinkOut:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A raw custom payload for one surface ("slack", "telegram", "google", "messenger",
+    or "" for the generic custom payload)."""
+
+    surface: str
+    data: Mapping[str, Any]
+
+
+Message = Text | Speech | Chips | Card | Image | ItemList | LinkOut | Payload
+
+# ---- effects on the conversation --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContextSet:
+    name: str
+    lifespan: int = 5
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Followup:
+    event: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class FormParameterState:
+    name: str
+    state: str                     # "EMPTY" / "INVALID" / "FILLED" (CX ParameterState)
+    value: Any = None
+
+
+class _Starter:
+    """Lets `Reply.say(...)` start a reply from the class as well as extend one."""
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj, owner):
+        target = obj if obj is not None else owner()
+        return self.func.__get__(target, owner)
+
+
+@dataclass(frozen=True)
+class Reply:
+    messages: tuple[Message, ...] = ()
+    contexts: tuple[ContextSet, ...] = ()          # ES: set (lifespan 0 deletes)
+    followup: Followup | None = None               # ES followup event
+    session_params: Mapping[str, Any] = field(default_factory=dict)  # CX; a None value deletes
+    form: tuple[FormParameterState, ...] = ()       # CX form parameter states
+    target_page: str = ""
+    target_flow: str = ""
+    merge: str = ""                                # CX: "APPEND" or "REPLACE"
+    end: bool = False                              # end the conversation / interaction
+    handoff: Mapping[str, Any] | None = None       # CX live agent hand-off metadata
+
+    def _add(self, message: Message) -> "Reply":
+        return replace(self, messages=self.messages + (message,))
+
+    # -- messages --
+    @_Starter
+    def say(self, *texts: str) -> "Reply":
+        """One text bubble per argument."""
+        reply = self
+        for text in texts:
+            reply = reply._add(Text(str(text)))
+        return reply
+
+    @_Starter
+    def speak(self, ssml: str, display: str = "") -> "Reply":
+        """Speech with SSML; `display` is shown on screens (defaults to the SSML's text)."""
+        ssml = ssml if ssml.lstrip().startswith("<speak>") else f"<speak>{ssml}</speak>"
+        return self._add(Speech(ssml, display or strip_ssml(ssml)))
+
+    @_Starter
+    def chips(self, *labels: str) -> "Reply":
+        return self._add(Chips(tuple(str(label) for label in labels if label)))
+
+    @_Starter
+    def card(self, title: str, subtitle: str = "", image_url: str = "",
+             buttons: tuple[Button, ...] | list[Button] = ()) -> "Reply":
+        return self._add(Card(title, subtitle, image_url, tuple(buttons)))
+
+    @_Starter
+    def image(self, url: str, alt: str = "") -> "Reply":
+        return self._add(Image(url, alt))
+
+    @_Starter
+    def list(self, title: str, items: list[ListItem] | tuple[ListItem, ...]) -> "Reply":
+        return self._add(ItemList(title, tuple(items)))
+
+    @_Starter
+    def link(self, title: str, url: str) -> "Reply":
+        return self._add(LinkOut(title, url))
+
+    @_Starter
+    def payload(self, surface: str, data: Mapping[str, Any]) -> "Reply":
+        return self._add(Payload(surface, data))
+
+    # -- effects --
+    @_Starter
+    def set_context(self, name: str, lifespan: int = 5, **parameters: Any) -> "Reply":
+        kept = tuple(c for c in self.contexts if c.name != name)
+        return replace(self, contexts=kept + (ContextSet(name, lifespan, parameters),))
+
+    @_Starter
+    def delete_context(self, name: str) -> "Reply":
+        return self.set_context(name, 0)
+
+    @_Starter
+    def followup_event(self, event: str, language: str = "", **parameters: Any) -> "Reply":
+        return replace(self, followup=Followup(event, parameters, language))
+
+    @_Starter
+    def set_session(self, **parameters: Any) -> "Reply":
+        """CX session parameters; pass None to delete one."""
+        return replace(self, session_params={**self.session_params, **parameters})
+
+    @_Starter
+    def form_state(self, name: str, state: str, value: Any = None) -> "Reply":
+        state = {"VALID": "FILLED"}.get(state.upper(), state.upper())
+        if state not in ("EMPTY", "INVALID", "FILLED"):
+            raise ValueError(f"form state must be EMPTY, INVALID or FILLED, not {state!r}")
+        return replace(self, form=self.form + (FormParameterState(name, state, value),))
+
+    @_Starter
+    def goto(self, page: str = "", flow: str = "") -> "Reply":
+        return replace(self, target_page=page, target_flow=flow)
+
+    @_Starter
+    def merge_behavior(self, behavior: str) -> "Reply":
+        return replace(self, merge=behavior.upper())
+
+    @_Starter
+    def end_conversation(self) -> "Reply":
+        return replace(self, end=True)
+
+    @_Starter
+    def hand_off(self, **metadata: Any) -> "Reply":
+        return replace(self, handoff=metadata)
+
+    # -- reading --
+    @property
+    def texts(self) -> list[str]:
+        """What a screen shows as plain text, in order."""
+        return [m.text if isinstance(m, Text) else m.display
+                for m in self.messages if isinstance(m, (Text, Speech))]
+
+    def without(self, kind: type) -> "Reply":
+        return replace(self, messages=tuple(m for m in self.messages if not isinstance(m, kind)))
+
+
+def strip_ssml(ssml: str) -> str:
+    """The words of an SSML string, for screens."""
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", " ", ssml).split())

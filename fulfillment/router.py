@@ -1,0 +1,112 @@
+"""The intent map: one decorator declares an intent and registers its handler.
+
+    @intent("oncall.current", phrases=[...], params={"service": Param("@service", required=True)})
+    def oncall_current(turn: Turn) -> Reply: ...
+
+The same declaration feeds the router (ES display name and CX tag alike), the startup
+check, the health endpoint and the agent export.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from .reply import Reply
+from .turn import Turn
+
+log = logging.getLogger("fulfillment")
+
+Handler = Callable[[Turn], Reply]
+
+
+@dataclass(frozen=True)
+class Param:
+    entity: str                        # "@service", "@sys.number", ...
+    required: bool = False
+    prompt: str = ""
+    is_list: bool = False
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    handler: Handler
+    phrases: tuple[str, ...] = ()
+    params: Mapping[str, Param] = field(default_factory=dict)
+    input_contexts: tuple[str, ...] = ()
+    output_contexts: tuple[tuple[str, int], ...] = ()      # (name, lifespan)
+    events: tuple[str, ...] = ()
+    parent: str = ""                   # followup intents: the parent's name
+    aliases: tuple[str, ...] = ()      # other display names routed here ("Default Welcome Intent")
+    fallback: bool = False             # the handler for unknown intents and ES fallback
+    webhook: bool = True
+
+
+_intents: dict[str, Intent] = {}
+_lookup: dict[str, Intent] = {}
+
+
+def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_contexts=(),
+           events=(), parent="", aliases=(), fallback=False, webhook=True):
+    """Declare an intent and register the decorated function as its handler."""
+
+    def register(handler: Handler) -> Handler:
+        declared = Intent(name, handler, tuple(phrases), dict(params or {}), tuple(input_contexts),
+                          tuple((c, 5) if isinstance(c, str) else tuple(c) for c in output_contexts),
+                          tuple(events), parent, tuple(aliases), fallback, webhook)
+        for key in (name, *aliases):
+            existing = _lookup.get(key.lower())
+            if existing is not None and existing.handler is not handler:
+                raise ValueError(f"intent {key!r} is registered twice ({existing.handler.__module__} "
+                                 f"and {handler.__module__})")
+            _lookup[key.lower()] = declared
+        _intents[name] = declared
+        return handler
+
+    return register
+
+
+def intents() -> dict[str, Intent]:
+    return dict(_intents)
+
+
+def find(name: str) -> Intent | None:
+    return _lookup.get(name.lower()) if name else None
+
+
+def fallback_intent() -> Intent | None:
+    return next((i for i in _intents.values() if i.fallback), None)
+
+
+def handler_for(turn: Turn) -> tuple[Handler, bool]:
+    """(handler, is_fallback) for this turn. Unknown intents go to the fallback."""
+    found = find(turn.intent)
+    if found is not None:
+        return found.handler, found.fallback
+    if turn.intent:
+        log.warning("no handler for intent %r; answered by the fallback", turn.intent)
+    chosen = fallback_intent()
+    return (chosen.handler if chosen else _default_fallback), True
+
+
+def _default_fallback(turn: Turn) -> Reply:
+    return Reply.say("Sorry, I can't help with that yet.")
+
+
+def load(package: str = "intents") -> list[str]:
+    """Import every module of the intents package (each registers itself); the startup check.
+
+    Modules whose name starts with "_" are helpers, not intents."""
+    pkg = importlib.import_module(package)
+    for module in pkgutil.iter_modules(pkg.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{package}.{module.name}")
+    names = sorted(_intents)
+    problems = [f"{i.name}: parent {i.parent!r} is not declared" for i in _intents.values()
+                if i.parent and i.parent not in _intents]
+    if problems:
+        raise ValueError("intent declarations are inconsistent: " + "; ".join(problems))
+    return names

@@ -1,0 +1,139 @@
+"""Firestore access: one client per process, created lazily, every RPC counted and timed.
+
+`google.cloud.firestore` is imported on first use, not at start-up: intents that never
+touch the database (welcome, help) must not pay its import on a cold start.
+
+A gRPC interceptor on the client's channel does two things for every RPC, so no handler
+has to remember to:
+  * counts and times it into the current request's `telemetry.Measure`;
+  * clamps its timeout to the time left in the request's deadline budget, and refuses to
+    start one when nothing is left (`DeadlineExpired`, which the API core does not retry).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from . import telemetry
+from .config import settings
+
+_client = None
+_client_lock = threading.Lock()
+MARGIN_S = 0.05          # keep this much of the budget for rendering the answer
+MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longer
+
+
+class DeadlineExpired(Exception):
+    """The request's budget ran out before this Firestore call could start."""
+
+
+def client():
+    """The process's Firestore client (created on first use, then reused)."""
+    global _client
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = _make_client()
+    return _client
+
+
+def _make_client():
+    import grpc
+    from google.cloud import firestore
+    from google.cloud.firestore_v1.services.firestore import client as gapic_module
+    from google.cloud.firestore_v1.services.firestore.transports.grpc import FirestoreGrpcTransport
+
+    cfg = settings()
+    kwargs: dict[str, Any] = {"project": cfg.project, "database": cfg.database}
+    if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        from google.auth.credentials import AnonymousCredentials
+        kwargs["credentials"] = AnonymousCredentials()
+    db = firestore.Client(**kwargs)
+
+    interceptor = _interceptor()
+
+    def transport(host, channel):
+        return FirestoreGrpcTransport(host=host, channel=grpc.intercept_channel(channel, interceptor))
+
+    # The client builds its GAPIC layer lazily from a transport class; handing it ours
+    # first puts the interceptor under every RPC the client will ever make.
+    db._firestore_api_helper(transport, gapic_module.FirestoreClient, gapic_module)
+    return db
+
+
+def reset_client() -> None:
+    """Forget the client (tests that restart the emulator on another port)."""
+    global _client
+    with _client_lock:
+        _client = None
+
+
+def timeout(default: float = MAX_RPC_S) -> float:
+    """Seconds a Firestore call may take now: what is left of the request's budget."""
+    measure = telemetry.current()
+    if measure is None:
+        return default
+    return max(min(measure.remaining() - MARGIN_S, default), 0.001)
+
+
+def in_flight(measure: telemetry.Measure) -> bool:
+    return measure.rpc_open > 0
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Is this the database failing (unreachable, too slow, overloaded), not our bug?"""
+    if isinstance(exc, (DeadlineExpired, TimeoutError, ConnectionError)):
+        return True
+    if "google.api_core.exceptions" not in sys.modules:
+        return False
+    from google.api_core import exceptions as api
+
+    return isinstance(exc, (api.RetryError, api.ServiceUnavailable, api.DeadlineExceeded,
+                            api.InternalServerError, api.TooManyRequests, api.Aborted,
+                            api.Unknown, api.Cancelled, api.Unauthenticated, api.PermissionDenied))
+
+
+def _interceptor():
+    """A gRPC interceptor for all four call shapes (built here so grpc loads lazily)."""
+    import grpc
+
+    class Details(grpc.ClientCallDetails):
+        def __init__(self, base, limit):
+            self.method = base.method
+            self.timeout = limit
+            self.metadata = base.metadata
+            self.credentials = base.credentials
+            self.wait_for_ready = getattr(base, "wait_for_ready", None)
+            self.compression = getattr(base, "compression", None)
+
+    class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                      grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+        def _call(self, continuation, details, request):
+            measure = telemetry.current()
+            if measure is None:
+                return continuation(details, request)
+            left = measure.remaining() - MARGIN_S
+            if left <= 0:
+                raise DeadlineExpired(f"no time left for {details.method}")
+            limit = left if details.timeout is None else min(details.timeout, left)
+            with measure.lock:
+                measure.rpc_count += 1          # counted when it starts: streams left
+                measure.rpc_open += 1           # unread finish late, or never
+            started = time.perf_counter()
+
+            def done(_):
+                with measure.lock:
+                    measure.rpc_ms += (time.perf_counter() - started) * 1000
+                    measure.rpc_open -= 1
+
+            call = continuation(Details(details, limit), request)
+            call.add_done_callback(done)
+            return call
+
+        intercept_unary_unary = intercept_unary_stream = _call
+        intercept_stream_unary = intercept_stream_stream = _call
+
+    return Interceptor()

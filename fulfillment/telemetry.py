@@ -1,0 +1,195 @@
+"""Every request measured: stage timings, Firestore RPCs, one structured log line.
+
+A `Measure` lives in a context variable for the length of one request, so code far from
+the HTTP layer (the gRPC interceptor in `store`, a warning logged by a renderer) can add
+to it without being handed it. The log line is the JSON that Cloud Logging parses from
+Cloud Functions' stdout; `latency_ms`, `intent` and `outcome` feed the log-based metric in
+`monitoring/`.
+
+Why not google-cloud-logging's StructuredLogHandler: importing it costs ~0.4 s of cold
+start on this machine (it pulls in grpc and the API core) for a JSON line we can write in a
+dozen lines; see BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import collections
+import contextvars
+import hashlib
+import json
+import logging
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+_current: contextvars.ContextVar["Measure | None"] = contextvars.ContextVar("measure", default=None)
+_write_lock = threading.Lock()
+_recent: collections.deque = collections.deque(maxlen=1000)   # (time, latency_ms, intent, outcome)
+_recent_lock = threading.Lock()
+
+STAGES = ("parse", "handler", "firestore", "render")
+
+
+@dataclass
+class Measure:
+    started: float = field(default_factory=time.perf_counter)
+    deadline: float = float("inf")                   # perf_counter time the answer is due
+    stages: dict[str, float] = field(default_factory=dict)   # ms
+    running: str = ""                                # the stage under way
+    rpc_count: int = 0
+    rpc_open: int = 0                                # Firestore RPCs under way
+    rpc_ms: float = 0.0
+    fields: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    @contextmanager
+    def stage(self, name: str):
+        self.running = name
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + (time.perf_counter() - start) * 1000
+            self.running = ""
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter() - self.started) * 1000
+
+    def server_timing(self) -> str:
+        parts = [f"{name};dur={self.stages[name]:.1f}" for name in ("parse", "handler", "render") if name in self.stages]
+        if self.rpc_count:
+            parts.append(f'firestore;dur={self.rpc_ms:.1f};desc="{self.rpc_count} rpc"')
+        parts.append(f"total;dur={self.elapsed_ms():.1f}")
+        return ", ".join(parts)
+
+
+def begin() -> Measure:
+    measure = Measure()
+    _current.set(measure)
+    return measure
+
+
+def current() -> Measure | None:
+    return _current.get()
+
+
+def hash_session(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id else ""
+
+
+def trace_fields(headers, project: str) -> dict[str, Any]:
+    """Cloud Logging trace correlation from X-Cloud-Trace-Context or W3C traceparent."""
+    out: dict[str, Any] = {}
+    cloud = headers.get("X-Cloud-Trace-Context", "")
+    parent = headers.get("traceparent", "")
+    trace = span = ""
+    sampled = None
+    if cloud:
+        trace, _, rest = cloud.partition("/")
+        span, _, options = rest.partition(";")
+        sampled = options.strip() == "o=1" if options else None
+    elif parent.count("-") == 3:
+        _, trace, span, flags = parent.split("-")
+        sampled = bool(int(flags, 16) & 1) if all(c in "0123456789abcdefABCDEF" for c in flags) else None
+    trace = "".join(c for c in trace if c.isalnum())[:64]
+    if trace:
+        out["logging.googleapis.com/trace"] = f"projects/{project}/traces/{trace}"
+        if span:
+            out["logging.googleapis.com/spanId"] = "".join(c for c in span if c.isalnum())[:32]
+        if sampled is not None:
+            out["logging.googleapis.com/trace_sampled"] = sampled
+    return out
+
+
+def finish(measure: Measure, request, status: int, response_bytes: int, project: str) -> dict[str, Any]:
+    """Write the request's one log line and remember its latency for `recent_stats`."""
+    latency_ms = measure.elapsed_ms()
+    outcome = measure.fields.get("outcome", "ok")
+    severity = measure.fields.pop("severity", None) or (
+        "ERROR" if outcome == "handler_error" else
+        "WARNING" if outcome in ("timeout", "fallback", "db_unavailable", "unauthorized") or status >= 400 else "INFO")
+    entry: dict[str, Any] = {
+        "severity": severity,
+        "message": measure.fields.pop("message", None) or
+        f"{request.method} {request.path} {status} {outcome} {measure.fields.get('intent', '')} {latency_ms:.0f}ms".replace("  ", " "),
+        "httpRequest": {
+            "requestMethod": request.method,
+            "requestUrl": request.path,
+            "status": status,
+            "latency": f"{latency_ms / 1000:.3f}s",
+            "userAgent": request.headers.get("User-Agent", "")[:200],
+            "remoteIp": request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip(),
+            "requestSize": str(request.content_length or 0),
+            "responseSize": str(response_bytes),
+        },
+        **trace_fields(request.headers, project),
+        "outcome": outcome,
+        "latency_ms": round(latency_ms, 2),
+        "stages_ms": {name: round(measure.stages.get(name, 0.0), 2) for name in ("parse", "handler", "render")}
+        | {"firestore": round(measure.rpc_ms, 2)},
+        "firestore_rpcs": measure.rpc_count,
+        **measure.fields,
+    }
+    if measure.warnings:
+        entry["warnings"] = measure.warnings[:20]
+    line = json.dumps(entry, ensure_ascii=False, default=str)
+    with _write_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    if request.method == "POST":
+        with _recent_lock:
+            _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
+    _current.set(None)
+    return entry
+
+
+def recent_stats(window_s: float = 3600.0) -> dict[str, Any]:
+    """This instance's recent request latencies (behind the `webhook.health` intent)."""
+    cutoff = time.time() - window_s
+    with _recent_lock:
+        latencies = sorted(ms for at, ms, _, _ in _recent if at >= cutoff)
+        errors = sum(1 for at, _, _, outcome in _recent if at >= cutoff and outcome in ("handler_error", "timeout", "db_unavailable"))
+    return {"count": len(latencies), "errors": errors,
+            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks: numpy's default method."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+class _ToRequestLog(logging.Handler):
+    """Framework warnings join the current request's log line instead of making another;
+    outside a request they are written as structured lines of their own."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        measure = current()
+        message = record.getMessage()
+        if measure is not None and record.levelno < logging.ERROR:
+            measure.warnings.append(message)
+            return
+        entry = {"severity": record.levelname, "message": message, "logger": record.name}
+        if record.exc_info:
+            entry["message"] += "\n" + logging.Formatter().formatException(record.exc_info)
+        with _write_lock:
+            sys.stdout.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+
+
+def install_log_handler() -> None:
+    logger = logging.getLogger("fulfillment")
+    if not any(isinstance(h, _ToRequestLog) for h in logger.handlers):
+        logger.addHandler(_ToRequestLog())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False

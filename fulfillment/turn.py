@@ -1,0 +1,156 @@
+"""Turn: what the user said this turn, the same shape for Dialogflow ES and CX.
+
+Built only by the dialect parsers (`es.parse`, `cx.parse`). Handlers read it through the
+small accessors below, which absorb the messiness of real traffic: values that arrive as
+strings, lists where one value is meant, nested entity objects and empty strings that mean
+"not filled".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Context:
+    """An ES context by its short name (the last path segment of its full name)."""
+
+    name: str
+    lifespan: int | None = None
+    parameters: Mapping[str, Any] = field(default_factory=_empty)
+
+
+@dataclass(frozen=True)
+class FormParameter:
+    """A CX form parameter as the page reports it (state FILLED / EMPTY / INVALID)."""
+
+    name: str
+    state: str = ""
+    value: Any = None
+    required: bool = False
+    just_collected: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    dialect: str                                   # "es" or "cx"
+    intent: str = ""                               # ES intent display name, or CX tag
+    parameters: Mapping[str, Any] = field(default_factory=_empty)          # merged: contexts < query / session
+    original: Mapping[str, Any] = field(default_factory=_empty)            # the `.original` spellings, apart
+    contexts: Mapping[str, Context] = field(default_factory=_empty)        # ES, by short name
+    session: str = ""                              # full session path, "" when not sent
+    session_id: str = ""
+    language: str = ""
+    query_text: str = ""
+    event: str = ""                                # CX triggerEvent / ES event name
+    surface: str = "console"
+    caller_id: str = ""
+    turn_id: str = ""                              # responseId / detectIntentResponseId
+    page: str = ""                                 # CX current page display name
+    form: Mapping[str, FormParameter] = field(default_factory=_empty)      # CX page form parameters
+    raw: Mapping[str, Any] = field(default_factory=_empty, repr=False, compare=False)
+
+    # ---- accessors handlers use -------------------------------------------------------
+    def param(self, name: str, default: Any = None) -> Any:
+        """The parameter's value, or `default` when absent or not filled ("" / [] / {})."""
+        value = self.parameters.get(name)
+        return default if _is_empty(value) else value
+
+    def text(self, name: str, default: str = "") -> str:
+        """The parameter as one string, whatever shape the entity gave it."""
+        return as_text(self.param(name)) or default
+
+    def number(self, name: str, default: float | None = None) -> float | None:
+        return as_number(self.param(name), default)
+
+    def integer(self, name: str, default: int | None = None) -> int | None:
+        value = as_number(self.param(name), None)
+        return default if value is None else int(value)
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        return as_bool(self.param(name), default)
+
+    def context(self, name: str) -> Context | None:
+        return self.contexts.get(name.lower())
+
+    def has_context(self, name: str) -> bool:
+        return name.lower() in self.contexts
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def as_text(value: Any) -> str:
+    """Flatten an entity value to a string: lists take their first filled item, objects
+    their most telling field (`sys.person` has `name`, `unit-currency` `amount`+`currency`)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            text = as_text(item)
+            if text:
+                return text
+        return ""
+    if isinstance(value, Mapping):
+        for key in ("name", "original", "value", "text", "city", "street-address", "business-name"):
+            text = as_text(value.get(key))
+            if text:
+                return text
+        if "amount" in value:
+            return " ".join(filter(None, [as_text(value.get("amount")), as_text(value.get("currency") or value.get("unit"))]))
+        return ""
+    return str(value)
+
+
+def as_number(value: Any, default: float | None = None) -> float | None:
+    """Numbers arrive as 42, 42.0, "42", "#42", "sev1" or [42]; take the first number seen."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            number = as_number(item, None)
+            if number is not None:
+                return number
+        return default
+    if isinstance(value, Mapping):
+        return as_number(value.get("amount", value.get("value")), default)
+    if isinstance(value, str):
+        digits = ""
+        for ch in value.strip():
+            if ch.isdigit() or (ch in ".-" and not digits.strip("-")):
+                digits += ch
+            elif digits.strip("-."):
+                break
+        try:
+            number = float(digits)
+        except ValueError:
+            return default
+        return int(number) if number.is_integer() else number
+    return default
+
+
+def as_bool(value: Any, default: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "yes", "1", "on", "y"):
+            return True
+        if lowered in ("false", "no", "0", "off", "n"):
+            return False
+    return default

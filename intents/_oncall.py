@@ -1,0 +1,271 @@
+"""Watchkeeper's domain queries, shared by the intents (not part of the framework).
+
+Collections (see data/seed.json and firestore.indexes.json):
+  services/{id}   name, aliases[], tier, team, status, slo_target, error_budget_remaining
+  teams/{id}      name, timezone
+  shifts/{id}     team, starts, ends, primary{name,timezone}, secondary{name,timezone}
+                  (names denormalised so "who is on call" is one query)
+  incidents/{n}   number, title, service, severity, status, opened_at, acknowledged_*, resolved_*
+  deploys/{id}    service, version, by, at, status
+  pages/{id}      id derived from the Dialogflow turn, so a redelivered turn pages once
+
+Services and teams change rarely; their directory is cached per process for
+DIRECTORY_TTL_S seconds (default 60) so that name resolution costs no round trip.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fulfillment import store
+
+UTC = dt.timezone.utc
+OPEN_STATES = ["open", "acknowledged"]
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    team: str
+    tier: int = 0
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    timezone: str = "UTC"
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class _Directory:
+    services: dict[str, Service] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)   # spoken name -> (kind, id)
+    loaded_at: float = -1e9
+
+
+_directory = _Directory()
+_directory_lock = threading.Lock()
+
+
+def _ttl() -> float:
+    try:
+        return float(os.environ.get("DIRECTORY_TTL_S", "60"))
+    except ValueError:
+        return 60.0
+
+
+def directory() -> _Directory:
+    """Services and teams by every name they go by (2 RPCs when the cache is cold)."""
+    global _directory
+    if time.monotonic() - _directory.loaded_at < _ttl():
+        return _directory
+    with _directory_lock:
+        if time.monotonic() - _directory.loaded_at < _ttl():
+            return _directory
+        db = store.client()
+        fresh = _Directory()
+        for doc in db.collection("services").stream(timeout=store.timeout()):
+            d = doc.to_dict()
+            fresh.services[doc.id] = Service(doc.id, d.get("name", doc.id), d.get("team", ""),
+                                             int(d.get("tier", 0)), tuple(d.get("aliases", ())))
+        for doc in db.collection("teams").stream(timeout=store.timeout()):
+            d = doc.to_dict()
+            fresh.teams[doc.id] = Team(doc.id, d.get("name", doc.id), d.get("timezone", "UTC"),
+                                       tuple(d.get("aliases", ())))
+        for kind, items in (("team", fresh.teams), ("service", fresh.services)):
+            for item in items.values():
+                for name in (item.id, item.name, *item.aliases):
+                    fresh.names[_norm(name)] = (kind, item.id)
+        fresh.loaded_at = time.monotonic()
+        _directory = fresh
+        return fresh
+
+
+def _norm(name: str) -> str:
+    name = " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
+    for suffix in (" service", " team", " squad"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+    return name.removeprefix("the ")
+
+
+def resolve(name: str) -> tuple[str, Service | Team] | None:
+    """("service" | "team", the thing) for a spoken name, id or alias, any case."""
+    found = directory().names.get(_norm(name))
+    if found is None:
+        return None
+    kind, ident = found
+    return kind, (directory().services[ident] if kind == "service" else directory().teams[ident])
+
+
+def suggestions(name: str, limit: int = 3) -> list[str]:
+    """Display names of services/teams that sound like `name`."""
+    names = directory().names
+    close = difflib.get_close_matches(_norm(name), list(names), n=8, cutoff=0.5)
+    out: list[str] = []
+    for spoken in close:
+        kind, ident = names[spoken]
+        display = (directory().services[ident].name if kind == "service" else directory().teams[ident].name)
+        if display not in out:
+            out.append(display)
+    return out[:limit]
+
+
+def known_services(limit: int = 5) -> list[str]:
+    return sorted(s.name for s in directory().services.values())[:limit]
+
+
+def team_of(kind: str, thing) -> Team | None:
+    return thing if kind == "team" else directory().teams.get(thing.team)
+
+
+# ---- on-call -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shift:
+    team: str
+    starts: dt.datetime
+    ends: dt.datetime
+    primary: dict[str, Any]
+    secondary: dict[str, Any] | None
+
+
+def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
+    """The shift covering `at` in the team's rotation: one query (shifts ending after now,
+    soonest first; the first that has started is the one)."""
+    from google.cloud.firestore_v1 import FieldFilter
+
+    at = at or now()
+    query = (store.client().collection("shifts")
+             .where(filter=FieldFilter("team", "==", team_id))
+             .where(filter=FieldFilter("ends", ">", at))
+             .order_by("ends").limit(3))
+    for doc in list(query.stream(timeout=store.timeout())):   # read to the end: the RPC completes
+        d = doc.to_dict()
+        if d["starts"] <= at:
+            return Shift(team_id, d["starts"], d["ends"], d.get("primary") or {}, d.get("secondary") or None)
+    return None
+
+
+def local_time(moment: dt.datetime, timezone: str) -> str:
+    """'Fri 17:00 CET' in the person's own time zone."""
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except Exception:                 # an unknown zone name in the data: fall back to UTC
+        zone = ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return f"{local:%a %H:%M} {local.tzname()}"
+
+
+# ---- incidents -----------------------------------------------------------------------
+
+def open_incidents(service_id: str = "", severity: int | None = None, limit: int = 5) -> list[dict]:
+    from google.cloud.firestore_v1 import FieldFilter
+
+    query = store.client().collection("incidents").where(filter=FieldFilter("status", "in", OPEN_STATES))
+    if service_id:
+        query = query.where(filter=FieldFilter("service", "==", service_id))
+    if severity is not None:
+        query = query.where(filter=FieldFilter("severity", "==", int(severity)))
+    query = query.order_by("severity").order_by("opened_at").limit(limit)
+    return [doc.to_dict() for doc in query.stream(timeout=store.timeout())]
+
+
+def count_open(service_id: str) -> int:
+    from google.cloud.firestore_v1 import FieldFilter
+
+    query = (store.client().collection("incidents")
+             .where(filter=FieldFilter("status", "in", OPEN_STATES))
+             .where(filter=FieldFilter("service", "==", service_id)))
+    result = query.count(alias="open").get(timeout=store.timeout())
+    return int(result[0][0].value) if result else 0
+
+
+def change_incident(number: int, action: str, caller: str) -> tuple[str, dict | None]:
+    """Acknowledge or resolve in a transaction. Returns (what happened, the incident):
+    "done", "already" (someone did it first), "resolved" (acknowledging a resolved one),
+    or "missing"."""
+    from google.cloud import firestore
+
+    db = store.client()
+    ref = db.collection("incidents").document(str(int(number)))
+    field_by, field_at, new_status = (("acknowledged_by", "acknowledged_at", "acknowledged")
+                                      if action == "acknowledge" else
+                                      ("resolved_by", "resolved_at", "resolved"))
+
+    @firestore.transactional
+    def apply(transaction):
+        snapshot = ref.get(transaction=transaction, timeout=store.timeout())
+        if not snapshot.exists:
+            return "missing", None
+        incident = snapshot.to_dict()
+        if incident.get("status") == "resolved":
+            return ("already" if action == "resolve" else "resolved"), incident
+        if action == "acknowledge" and incident.get("status") == "acknowledged":
+            return "already", incident
+        stamp = now()
+        changes = {"status": new_status, field_by: caller, field_at: stamp}
+        if action == "resolve" and not incident.get("acknowledged_by"):
+            changes.update({"acknowledged_by": caller, "acknowledged_at": stamp})
+        transaction.update(ref, changes)
+        return "done", {**incident, **changes}
+
+    return apply(db.transaction(max_attempts=10))
+
+
+# ---- deploys and pages ---------------------------------------------------------------
+
+def latest_deploy(service_id: str) -> dict | None:
+    from google.cloud.firestore_v1 import FieldFilter, Query
+
+    query = (store.client().collection("deploys")
+             .where(filter=FieldFilter("service", "==", service_id))
+             .order_by("at", direction=Query.DESCENDING).limit(1))
+    docs = list(query.stream(timeout=store.timeout()))
+    return docs[0].to_dict() if docs else None
+
+
+def page_id(turn_id: str, fallback: str) -> str:
+    return hashlib.sha256((turn_id or fallback).encode()).hexdigest()[:32]
+
+
+def create_page(page_key: str, data: dict) -> bool:
+    """Create the page once; False if this very page already exists (a redelivered turn)."""
+    from google.api_core.exceptions import AlreadyExists, Conflict
+
+    ref = store.client().collection("pages").document(page_key)
+    try:
+        ref.create({**data, "created_at": now(), "status": "sent"}, timeout=store.timeout())
+    except (AlreadyExists, Conflict):
+        return False
+    return True
+
+
+def get_service_doc(service_id: str) -> dict | None:
+    snapshot = store.client().collection("services").document(service_id).get(timeout=store.timeout())
+    return snapshot.to_dict() if snapshot.exists else None
+
+
+def ago(moment: dt.datetime) -> str:
+    seconds = max(0, int((now() - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"

@@ -1,0 +1,28 @@
+"""Answers several intents give the same way."""
+from fulfillment import Reply
+from intents import _oncall
+
+
+def unknown_name(name: str) -> Reply:
+    """A name we don't know: offer the closest ones, never an error."""
+    close = _oncall.suggestions(name)
+    if close:
+        return (Reply.say(f"I don't know a service or team called \"{name}\". Did you mean "
+                          f"{' or '.join(close)}?")
+                .chips(*close))
+    return (Reply.say(f"I don't know a service or team called \"{name}\". I know "
+                      f"{', '.join(_oncall.known_services())} and a few more.")
+            .chips(*_oncall.known_services(4)))
+
+
+def service_or_none(name: str):
+    """(Service, None) or (None, the reply to give) for a spoken service name."""
+    found = _oncall.resolve(name)
+    if found is None:
+        return None, unknown_name(name)
+    kind, thing = found
+    if kind == "team":
+        services = [s.name for s in _oncall.directory().services.values() if s.team == thing.id]
+        return None, (Reply.say(f"{thing.name} is a team. Which of its services: {', '.join(services)}?")
+                      .chips(*services[:4]))
+    return thing, None

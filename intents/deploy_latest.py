@@ -1,0 +1,25 @@
+"""When a service was last deployed: version, who, when, status."""
+from fulfillment import Param, Reply, Turn, intent
+from intents import _oncall
+from intents._replies import service_or_none
+
+
+@intent("deploy.latest",
+        phrases=["when was [checkout](service) last deployed", "last deploy of [payments](service)",
+                 "what version of [search](service) is live"],
+        params={"service": Param("@service", required=True, prompt="Which service?")})
+def deploy_latest(turn: Turn) -> Reply:
+    name = turn.text("service")
+    if not name:
+        return Reply.say("Which service?").chips(*_oncall.known_services(4))
+    service, problem = service_or_none(name)
+    if problem:
+        return problem
+    deploy = _oncall.latest_deploy(service.id)
+    if deploy is None:
+        return Reply.say(f"I have no deploys on record for {service.name}.")
+    status = deploy.get("status", "done")
+    note = {"succeeded": "", "rolled_back": " It was rolled back.", "failed": " It failed.",
+            "in_progress": " It is still rolling out."}.get(status, f" Status: {status}.")
+    return Reply.say(f"{service.name} {deploy['version']} was deployed by {deploy['by']} "
+                     f"{_oncall.ago(deploy['at'])}.{note}").chips(f"How is {service.name}?")

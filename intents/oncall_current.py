@@ -1,0 +1,34 @@
+"""Who is on call for a service or team, right now, in their own time."""
+from fulfillment import Param, Reply, Turn, intent
+from intents import _oncall
+from intents._replies import unknown_name
+
+
+@intent("oncall.current",
+        phrases=["who is on call for [payments](service)", "who has the pager for [checkout](service)",
+                 "who's on call", "on call for the [platform team](service)",
+                 "who do I call about [search](service)"],
+        params={"service": Param("@service", required=True, prompt="For which service or team?")})
+def oncall_current(turn: Turn) -> Reply:
+    name = turn.text("service")
+    if not name:
+        return Reply.say("For which service or team?").chips(*_oncall.known_services(4))
+    found = _oncall.resolve(name)
+    if found is None:
+        return unknown_name(name)
+    kind, thing = found
+    team = _oncall.team_of(kind, thing)
+    if team is None:
+        return Reply.say(f"{thing.name} has no owning team on record, so I can't tell who is on call.")
+    shift = _oncall.current_shift(team.id)
+    subject = thing.name if kind == "service" else f"the {team.name} team"
+    if shift is None:
+        return Reply.say(f"Nobody is on call for {subject} right now: {team.name}'s rotation has a gap.")
+    primary = shift.primary.get("name", "someone")
+    until = _oncall.local_time(shift.ends, shift.primary.get("timezone") or team.timezone)
+    text = f"{primary} is on call for {subject} until {until}."
+    if shift.secondary:
+        text += f" {shift.secondary.get('name')} is secondary."
+    return (Reply.say(text)
+            .chips(f"Page the on-call for {thing.name if kind == 'service' else team.name}",
+                   f"Open incidents for {thing.name}" if kind == "service" else "Open incidents"))

@@ -1,0 +1,22 @@
+"""'yes' after a page request: create the page, exactly once per Dialogflow turn."""
+from fulfillment import Reply, Turn, intent
+from intents import _oncall
+from intents.oncall_page import PENDING
+
+
+@intent("oncall.page.confirm", parent="oncall.page", input_contexts=[PENDING],
+        phrases=["yes", "yes page them", "do it", "confirm", "go ahead"])
+def oncall_page_confirm(turn: Turn) -> Reply:
+    pending = turn.context(PENDING)
+    values = pending.parameters if pending else turn.parameters
+    service, who = values.get("page_service"), values.get("page_oncall")
+    if not service or not who:
+        return Reply.say("There is no page waiting to be sent. Who should I page?").chips("Page the on-call for checkout")
+    key = _oncall.page_id(turn.turn_id, f"{turn.session_id}|{service}|{values.get('page_message')}")
+    created = _oncall.create_page(key, {"service": service, "oncall": who, "message": values.get("page_message", ""),
+                                        "by": turn.caller_id, "turn": turn.turn_id, "session": turn.session_id})
+    note = "" if created else " (I had already sent this one.)"
+    return (Reply.say(f"Paged {who} for {values.get('page_target', service)}.{note}")
+            .delete_context(PENDING).set_session(page_service=None, page_target=None,
+                                                 page_message=None, page_oncall=None)
+            .chips("Open incidents", f"Who is on call for {values.get('page_target', service)}?"))

@@ -1,0 +1,51 @@
+"""Watchkeeper's Dialogflow webhook: the one functions-framework entry point.
+
+One request, end to end (see DESIGN.md):
+  door (method, type, size, auth) -> parse (ES or CX) -> handler under the deadline
+  -> render for the dialect and surface -> one log line and a Server-Timing header.
+"""
+import functions_framework
+
+from fulfillment import auth, deadline, dialect, health, intake, limits, router, telemetry
+from fulfillment.config import settings
+from fulfillment.dialect import BadRequest
+
+telemetry.install_log_handler()
+REGISTERED = router.load("intents")          # the startup check: every intent module imports
+auth.startup_check()
+
+
+@functions_framework.http
+def webhook(request):
+    cfg = settings()
+    measure = telemetry.begin()
+    body = None
+    try:
+        if request.method == "GET" and request.path.rstrip("/") in (cfg.health_path, ""):
+            return _respond(request, measure, 200, health.status(REGISTERED))
+        auth.check(request)                                        # 401 unless Dialogflow
+        body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400
+        with measure.stage("parse"):
+            turn = dialect.parse(body)                             # 400 for v1 / not Dialogflow
+        measure.deadline = measure.started + deadline.budget_for(turn, cfg)
+        measure.fields.update(health.turn_fields(turn, cfg))
+        result = deadline.run(turn, measure)                       # ok / fallback / timeout / ...
+        measure.fields.update(health.outcome_fields(result))
+        with measure.stage("render"):
+            payload = limits.fit(result.reply, lambda reply: dialect.render(reply, turn))
+        return _respond(request, measure, 200, payload)
+    except BadRequest as exc:
+        measure.fields.setdefault("outcome", "unauthorized" if exc.status == 401 else "bad_request")
+        measure.fields["error"] = str(exc)
+        return _respond(request, measure, exc.status, {"error": str(exc)}, headers=getattr(exc, "headers", None))
+    except Exception:                                              # a bug of ours: still answer
+        measure.fields.update(health.crash_fields())
+        return _respond(request, measure, 200, health.crash_reply(body))
+
+
+def _respond(request, measure, status, payload, headers=None):
+    body = payload if isinstance(payload, bytes) else limits.encode(payload)
+    response_headers = {"Content-Type": "application/json; charset=utf-8",
+                        "Server-Timing": measure.server_timing(), **(headers or {})}
+    telemetry.finish(measure, request, status, len(body), settings().project)
+    return body, status, response_headers

@@ -1,0 +1,40 @@
+"""`make run`: a Firestore emulator with seeded demo data, and the webhook on
+functions-framework (the same server the function runs on when deployed)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import emulator  # noqa: E402
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8080")
+    emu = emulator.start()
+    os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
+    os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "watchkeeper-local")
+    try:
+        import seed
+        from fulfillment import store
+
+        count = seed.seed(store.client())
+        print(f"Firestore emulator ({emu.kind}) on {emu.host}, seeded {count} documents", flush=True)
+        print(f"Webhook on http://127.0.0.1:{port}/  (try: python -m fulfillment say \"who is on call for "
+              f"payments\" --intent oncall.current --param service=payments)", flush=True)
+        server = subprocess.Popen([sys.executable, "-m", "functions_framework", "--target=webhook",
+                                   "--host=127.0.0.1", f"--port={port}"], cwd=ROOT, env=os.environ.copy())
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        emu.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
