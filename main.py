@@ -11,7 +11,7 @@ from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
 telemetry.install_log_handler()
-REGISTERED = router.load("intents")          # the startup check: every intent module imports
+REGISTERED = router.load(*settings().intent_packages)     # startup check: every intent imports
 auth.startup_check()
 
 

@@ -27,6 +27,7 @@ class Settings:
     health_path: str
     version: str
     emulator: bool
+    intent_packages: tuple[str, ...]
 
     @property
     def production(self) -> bool:
@@ -47,4 +48,5 @@ def settings() -> Settings:
         health_path=env("HEALTH_PATH") or "/healthz",
         version=env("K_REVISION") or env("WATCHKEEPER_VERSION") or "dev",
         emulator=bool(env("FIRESTORE_EMULATOR_HOST")),
+        intent_packages=tuple(p.strip() for p in (env("INTENT_PACKAGES") or "intents").split(",") if p.strip()),
     )

@@ -152,7 +152,8 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
         out["sessionInfo"] = {"parameters": params}
     if reply.form:
         out["pageInfo"] = {"formInfo": {"parameterInfo": [
-            {"displayName": p.name, "state": p.state, **({"value": p.value} if p.value is not None else {})}
+            {"displayName": p.name, **({"required": p.required} if p.required is not None else {}),
+             "state": p.state, **({"value": p.value} if p.value is not None else {})}
             for p in reply.form]}}
     if reply.target_page:
         out["targetPage"] = reply.target_page

@@ -26,10 +26,10 @@ _SESSION = re.compile(
 
 # Surface names for ES `originalDetectIntentRequest.source` values (lowercased, substring).
 _SOURCES = (
-    ("google", "google_assistant"), ("telephony", "telephony"), ("slack", "slack"),
-    ("telegram", "telegram"), ("facebook", "facebook"), ("line", "line"),
-    ("messenger", "messenger"), ("twilio", "twilio"), ("viber", "viber"), ("kik", "kik"),
-    ("skype", "skype"), ("hangouts", "hangouts"),
+    ("telephony", "telephony"), ("facebook", "facebook"), ("messenger", "messenger"),
+    ("google", "google_assistant"), ("slack", "slack"), ("telegram", "telegram"),
+    ("twilio", "twilio"), ("viber", "viber"), ("skype", "skype"), ("hangouts", "hangouts"),
+    ("kik", "kik"), ("line", "line"),
 )
 
 _PLATFORMS = {

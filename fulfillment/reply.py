@@ -106,6 +106,7 @@ class FormParameterState:
     name: str
     state: str                     # "EMPTY" / "INVALID" / "FILLED" (CX ParameterState)
     value: Any = None
+    required: bool | None = None
 
 
 class _Starter:
@@ -196,11 +197,11 @@ class Reply:
         return replace(self, session_params={**self.session_params, **parameters})
 
     @_Starter
-    def form_state(self, name: str, state: str, value: Any = None) -> "Reply":
+    def form_state(self, name: str, state: str, value: Any = None, required: bool | None = None) -> "Reply":
         state = {"VALID": "FILLED"}.get(state.upper(), state.upper())
         if state not in ("EMPTY", "INVALID", "FILLED"):
             raise ValueError(f"form state must be EMPTY, INVALID or FILLED, not {state!r}")
-        return replace(self, form=self.form + (FormParameterState(name, state, value),))
+        return replace(self, form=self.form + (FormParameterState(name, state, value, required),))
 
     @_Starter
     def goto(self, page: str = "", flow: str = "") -> "Reply":
@@ -230,7 +231,10 @@ class Reply:
 
 
 def strip_ssml(ssml: str) -> str:
-    """The words of an SSML string, for screens."""
+    """The words of an SSML string, for screens: pauses and paragraphs become spaces,
+    other tags vanish, entities are unescaped."""
+    import html
     import re
 
-    return " ".join(re.sub(r"<[^>]+>", " ", ssml).split())
+    text = re.sub(r"<(?:break|/?p|/?s)\b[^>]*>", " ", ssml)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())

@@ -96,17 +96,19 @@ def _default_fallback(turn: Turn) -> Reply:
     return Reply.say("Sorry, I can't help with that yet.")
 
 
-def load(package: str = "intents") -> list[str]:
-    """Import every module of the intents package (each registers itself); the startup check.
+def load(*packages: str) -> list[str]:
+    """Import every module of the intent packages (each registers itself); the startup check.
 
     Modules whose name starts with "_" are helpers, not intents."""
-    pkg = importlib.import_module(package)
-    for module in pkgutil.iter_modules(pkg.__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{package}.{module.name}")
-    names = sorted(_intents)
+    for package in packages:
+        pkg = importlib.import_module(package)
+        for module in pkgutil.iter_modules(pkg.__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{package}.{module.name}")
     problems = [f"{i.name}: parent {i.parent!r} is not declared" for i in _intents.values()
                 if i.parent and i.parent not in _intents]
     if problems:
         raise ValueError("intent declarations are inconsistent: " + "; ".join(problems))
+    names = sorted(_intents)
+    log.info("registered intents: %s", ", ".join(names))
     return names

@@ -1,0 +1,1 @@
+"""Intents that misbehave on purpose, loaded only by test servers (INTENT_PACKAGES)."""

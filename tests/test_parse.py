@@ -1,0 +1,192 @@
+"""Parsing ES and CX webhook bodies into a Turn, including the messy ones real traffic has."""
+import pytest
+
+from conftest import shared_fixture, shared_fixture_names
+from fulfillment import dialect
+from fulfillment.dialect import BadRequest
+from fulfillment.simulate import cx_request, es_request
+from fulfillment.turn import as_bool, as_number, as_text
+
+
+# ---- ES sessions and contexts ---------------------------------------------------------------
+
+@pytest.mark.parametrize("session,expected_id", [
+    ("projects/p1/agent/sessions/abc", "abc"),
+    ("projects/p1/locations/europe-west1/agent/sessions/s-9", "s-9"),
+    ("projects/p1/agent/environments/prod/users/-/sessions/xyz", "xyz"),
+    ("projects/agent/agent/sessions/dfMessenger-123:456", "dfMessenger-123:456"),
+])
+def test_es_session_forms(session, expected_id):
+    body = es_request("welcome", session_path=session, contexts=[{"name": "ctx-a", "parameters": {"x": 1}}])
+    turn = dialect.parse(body)
+    assert turn.session == session
+    assert turn.session_id == expected_id
+    assert turn.context("ctx-a").parameters == {"x": 1}
+
+
+def test_es_session_recovered_from_contexts_when_missing():
+    body = es_request("welcome", contexts=[{"name": "weather", "parameters": {"city": "Rome"}}])
+    full = body.pop("session")
+    turn = dialect.parse(body)
+    assert turn.session == full
+    assert turn.param("city") == "Rome"
+
+
+def test_es_parameters_merge_query_over_contexts_and_keep_originals_apart():
+    body = es_request("x", params={"service": "payments"},
+                      contexts=[{"name": "c1", "parameters": {"service": "checkout", "team": "platform",
+                                                              "team.original": "the platform"}}])
+    turn = dialect.parse(body)
+    assert turn.param("service") == "payments"          # the query wins
+    assert turn.param("team") == "platform"              # contexts fill gaps
+    assert turn.original["team"] == "the platform"
+    assert "team.original" not in turn.parameters
+
+
+def test_es_empty_query_values_do_not_hide_context_values():
+    body = es_request("x", contexts=[{"name": "c1", "parameters": {"service": "checkout"}}])
+    body["queryResult"]["parameters"] = {"service": "", "service.original": ""}
+    assert dialect.parse(body).param("service") == "checkout"
+
+
+def test_es_parameters_as_list_and_missing_fields():
+    body = {"queryResult": {"parameters": [], "intent": {"displayName": "help"}}}
+    turn = dialect.parse(body)
+    assert turn.intent == "help" and turn.parameters == {} and turn.session == ""
+    assert turn.surface == "console" and turn.caller_id == ""
+
+
+def test_es_context_without_lifespan_and_string_lifespan():
+    body = es_request("x")
+    body["queryResult"]["outputContexts"] = [
+        {"name": body["session"] + "/contexts/A"},
+        {"name": body["session"] + "/contexts/b", "lifespanCount": "3"},
+        {"bogus": True}, "not-a-context"]
+    turn = dialect.parse(body)
+    assert turn.context("a").lifespan is None
+    assert turn.context("B").lifespan == 3
+
+
+@pytest.mark.parametrize("original,surface,caller", [
+    ({"source": "google", "payload": {"user": {"userId": "U1"}, "conversation": {}, "inputs": []}},
+     "google_assistant", "google_assistant:U1"),
+    ({"payload": {"source": "slack_testbot", "data": {"user": "U2URF86K1"}}}, "slack", "slack:U2URF86K1"),
+    ({"source": "telegram", "payload": {"data": {"message": {"from": {"id": 99}}}}}, "telegram", "telegram:99"),
+    ({"source": "GOOGLE_TELEPHONY", "payload": {"telephony": {"caller_id": "+15550100"}}}, "telephony",
+     "telephony:+15550100"),
+    ({"payload": {"telephony": {"caller_id": "+15550101"}}}, "telephony", "telephony:+15550101"),
+    ({"source": "DIALOGFLOW_MESSENGER", "payload": {}}, "messenger", ""),
+    ({}, "console", ""),
+])
+def test_es_surfaces_and_caller(original, surface, caller):
+    body = es_request("welcome", session_id="sess-1")
+    body["originalDetectIntentRequest"] = original
+    turn = dialect.parse(body)
+    assert turn.surface == surface
+    assert turn.caller_id == (caller or "sess-1")
+
+
+def test_messenger_detected_from_its_session_ids():
+    turn = dialect.parse(es_request("welcome", session_id="dfMessenger-8812:abc"))
+    assert turn.surface == "messenger"
+
+
+def test_es_v1_is_refused_with_a_clear_message():
+    with pytest.raises(BadRequest, match="v1"):
+        dialect.parse({"id": "1", "lang": "en", "result": {"parameters": {}}, "sessionId": "s"})
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, {}, {"hello": 1}, {"queryResult": "x"},
+                                  {"sessionInfo": "x", "fulfillmentInfo": {}}])
+def test_not_dialogflow_is_refused(body):
+    with pytest.raises(BadRequest):
+        dialect.parse(body)
+
+
+# ---- CX ------------------------------------------------------------------------------------
+
+def test_cx_tag_params_session_and_snake_case():
+    body = {"detect_intent_response_id": "r1",
+            "session_info": {"session": "projects/p/locations/us-central1/agents/a/environments/e/sessions/s1",
+                             "parameters": {"my_param": 5}},
+            "fulfillment_info": {"tag": "oncall.current"},
+            "page_info": {"display_name": "Main", "form_info": {"parameter_info": [
+                {"display_name": "count", "state": "FILLED", "value": 1, "just_collected": True, "required": "true"}]}},
+            "intent_info": {"parameters": {"service": {"original_value": "Pay", "resolved_value": "payments"}}},
+            "language_code": "de", "text": "wer hat Bereitschaft"}
+    turn = dialect.parse(body)
+    assert (turn.dialect, turn.intent, turn.session_id, turn.language) == ("cx", "oncall.current", "s1", "de")
+    assert turn.param("my_param") == 5 and turn.param("service") == "payments"
+    assert turn.original["service"] == "Pay"
+    assert turn.form["count"].just_collected and turn.form["count"].required
+    assert turn.page == "Main" and turn.turn_id == "r1"
+
+
+def test_cx_without_tag_trigger_event_and_telephony():
+    body = cx_request("", payload={"telephony": {"caller_id": "+4930123"}})
+    del body["fulfillmentInfo"]["tag"]
+    del body["text"]
+    body["triggerEvent"] = "sys.no-match-default"
+    turn = dialect.parse(body)
+    assert turn.intent == "" and turn.event == "sys.no-match-default"
+    assert turn.surface == "telephony" and turn.caller_id == "telephony:+4930123"
+
+
+# ---- value coercion -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,text", [
+    ({"name": "Ana"}, "Ana"), (["", "checkout"], "checkout"), ({"amount": 5, "currency": "EUR"}, "5 EUR"),
+    (42.0, "42"), (True, "true"), (None, ""), ({"city": "", "country": ""}, ""),
+])
+def test_as_text(value, text):
+    assert as_text(value) == text
+
+
+@pytest.mark.parametrize("value,number", [("42", 42), ("#42", 42), ("sev 1", 1), ([7], 7), (3.5, 3.5),
+                                          ("none", None), (True, None), ({"amount": "12"}, 12), ("-3", -3)])
+def test_as_number(value, number):
+    assert as_number(value) == number
+
+
+@pytest.mark.parametrize("value,flag", [("true", True), ("FALSE", False), ("1", True), (0, False), ("maybe", False)])
+def test_as_bool(value, flag):
+    assert as_bool(value) is flag
+
+
+# ---- the shared real-world requests ---------------------------------------------------------
+
+@pytest.mark.parametrize("name", shared_fixture_names("requests") or ["(none)"])
+def test_every_shared_request_parses_or_is_refused_for_a_reason(name):
+    if name == "(none)":
+        pytest.skip("../shared/fixtures is not present outside the workplace")
+    body = shared_fixture("requests", name)
+    if name.startswith("es_v1"):
+        with pytest.raises(BadRequest, match="obsolete"):
+            dialect.parse(body)
+        return
+    turn = dialect.parse(body)
+    assert turn.dialect == name[:2]
+    assert turn.session_id or name.startswith("es_v2_date_period")
+
+
+def test_shared_assistant_environment_session_and_surface():
+    body = shared_fixture("requests", "es_v2_google_assistant_health_check_environment_session.json")
+    turn = dialect.parse(body)
+    assert "/environments/__aog-2/users/-/sessions/" in turn.session
+    assert turn.surface == "google_assistant"
+    assert turn.has_context("google_assistant_welcome")
+
+
+def test_shared_slack_caller_and_followup_originals():
+    slack = dialect.parse(shared_fixture("requests", "es_v2_slack_welcome.json"))
+    assert slack.surface == "slack" and slack.caller_id == "slack:U2URF86K1"
+    followup = dialect.parse(shared_fixture("requests", "es_v2_followup_contexts_original_params.json"))
+    assert followup.param("username") == "pratyush" and followup.original["username"] == "pratyush"
+
+
+def test_shared_cx_form_and_date_period():
+    form = dialect.parse(shared_fixture("requests", "cx_form_info_filled_just_collected.json"))
+    assert form.form["count-sweets"].state == "FILLED" and form.form["count-sweets"].just_collected
+    period = dialect.parse(shared_fixture("requests", "es_v2_date_period_empty_strings_no_session.json"))
+    assert period.param("date-period")["startDate"].startswith("2017-05-01")
+    assert period.param("date") is None and period.session == ""

@@ -1,0 +1,190 @@
+"""Rendering a Reply for ES and CX and each surface; every output parsed strictly by the
+official Dialogflow types."""
+import json
+import logging
+
+import pytest
+
+from conftest import assert_valid_response, shared_fixture
+from fulfillment import Button, ListItem, Reply, dialect, limits
+from fulfillment.simulate import cx_request, es_request
+
+EVERYTHING = (Reply.say("First bubble", "Second bubble")
+              .speak("<speak>Ana is <emphasis>on call</emphasis>.</speak>")
+              .chips("Page Ana", "Incidents")
+              .card("Checkout", "degraded", "https://example.com/c.png",
+                    [Button("Dashboard", "https://example.com/d"), Button("Runbook", "https://example.com/r")])
+              .image("https://example.com/i.png", "graph")
+              .list("Incidents", [ListItem("#42 Visa failing", "sev 1", "42"), ListItem("#41 Slow", "sev 2", "41")])
+              .link("Status page", "https://status.example.com")
+              .payload("slack", {"blocks": [{"type": "divider"}]})
+              .payload("", {"custom": {"any": ["thing"]}})
+              .set_context("page-pending", 2, service="checkout")
+              .delete_context("old-ctx"))
+
+SURFACES = ["console", "messenger", "google_assistant", "slack", "telegram", "telephony", "facebook"]
+
+
+def _turn(dialect_name, surface):
+    if dialect_name == "es":
+        body = es_request("x", session_path="projects/p/agent/environments/prod/users/-/sessions/s1")
+    else:
+        body = cx_request("x")
+    turn = dialect.parse(body)
+    from dataclasses import replace
+    return replace(turn, surface=surface)
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+@pytest.mark.parametrize("dialect_name", ["es", "cx"])
+def test_everything_renders_valid_for_every_surface(dialect_name, surface):
+    out = dialect.render(EVERYTHING, _turn(dialect_name, surface))
+    assert_valid_response(out, dialect_name)
+
+
+def test_es_generic_messages_and_full_context_names():
+    out = dialect.render(EVERYTHING, _turn("es", "console"))
+    kinds = [next(k for k in m if k != "platform") for m in out["fulfillmentMessages"]]
+    assert kinds[:3] == ["text", "text", "text"]
+    assert "quickReplies" in kinds and "card" in kinds and "image" in kinds
+    assert out["fulfillmentText"].startswith("First bubble\nSecond bubble\nAna is on call.")
+    assert {"payload": {"blocks": [{"type": "divider"}]}, "platform": "SLACK"} in out["fulfillmentMessages"]
+    contexts = {c["name"]: c for c in out["outputContexts"]}
+    base = "projects/p/agent/environments/prod/users/-/sessions/s1/contexts/"
+    assert contexts[base + "page-pending"] == {"name": base + "page-pending", "lifespanCount": 2,
+                                                "parameters": {"service": "checkout"}}
+    assert contexts[base + "old-ctx"]["lifespanCount"] == 0
+    assert "payload" not in out                       # no Assistant payload for the console
+
+
+def test_es_google_assistant_payload():
+    out = dialect.render(EVERYTHING, _turn("es", "google_assistant"))
+    google = out["payload"]["google"]
+    items = google["richResponse"]["items"]
+    assert "simpleResponse" in items[0]                # Actions on Google requires it first
+    assert sum("simpleResponse" in i for i in items) <= 2
+    assert google["richResponse"]["suggestions"][0] == {"title": "Page Ana"}
+    assert google["richResponse"]["linkOutSuggestion"]["url"] == "https://status.example.com"
+    assert google["expectUserResponse"] is True
+    assert google["systemIntent"]["intent"] == "actions.intent.OPTION"
+    ended = dialect.render(Reply.say("Bye").end_conversation(), _turn("es", "google_assistant"))
+    assert ended["payload"]["google"]["expectUserResponse"] is False
+
+
+def test_es_messenger_rich_content():
+    out = dialect.render(EVERYTHING, _turn("es", "messenger"))
+    rich = [m["payload"]["richContent"] for m in out["fulfillmentMessages"] if "richContent" in m.get("payload", {})]
+    assert len(rich) == 1
+    types = [entry["type"] for entry in rich[0][0]]
+    assert "chips" in types and "info" in types and "list" in types and "button" in types
+    assert not any("card" in m or "quickReplies" in m for m in out["fulfillmentMessages"])
+
+
+def test_es_telephony_speaks_ssml():
+    out = dialect.render(Reply.speak("<speak>Hello <break time='1s'/> Ana</speak>"), _turn("es", "telephony"))
+    assert out["fulfillmentText"].startswith("<speak>")
+
+
+def test_es_followup_event_warns_when_messages_would_be_dropped(caplog):
+    reply = Reply.say("dropped").followup_event("PAGE_CONFIRMED", service="checkout")
+    with caplog.at_level(logging.WARNING, logger="fulfillment"):
+        out = dialect.render(reply, _turn("es", "console"))
+    assert out["followupEventInput"] == {"name": "PAGE_CONFIRMED", "languageCode": "en",
+                                         "parameters": {"service": "checkout"}}
+    assert any("drops the messages" in r.getMessage() for r in caplog.records)
+    assert_valid_response(out, "es")
+
+
+def test_cx_messages_session_form_targets_and_end():
+    reply = (Reply.say("Checked.").speak("Checked <break/> now").chips("Yes")
+             .set_session(order=None, count=2).form_state("orderNumber", "INVALID", 123)
+             .goto(page="projects/p/locations/global/agents/a/flows/f/pages/p2").merge_behavior("replace")
+             .hand_off(reason="human").end_conversation())
+    out = dialect.render(reply, _turn("cx", "console"))
+    assert_valid_response(out, "cx")
+    messages = out["fulfillmentResponse"]["messages"]
+    assert messages[0] == {"text": {"text": ["Checked."]}}
+    assert {"outputAudioText": {"ssml": "<speak>Checked <break/> now</speak>"}} in messages
+    assert messages[-1] == {"endInteraction": {}}
+    assert {"liveAgentHandoff": {"metadata": {"reason": "human"}}} in messages
+    assert out["fulfillmentResponse"]["mergeBehavior"] == "REPLACE"
+    assert out["sessionInfo"]["parameters"] == {"order": None, "count": 2}
+    assert out["pageInfo"]["formInfo"]["parameterInfo"] == [{"displayName": "orderNumber", "state": "INVALID", "value": 123}]
+    assert out["targetPage"].endswith("/pages/p2")
+
+
+def test_cx_telephony_gets_audio_not_rich_payloads():
+    out = dialect.render(Reply.speak("Hi").chips("a", "b"), _turn("cx", "telephony"))
+    messages = out["fulfillmentResponse"]["messages"]
+    assert messages == [{"outputAudioText": {"ssml": "<speak>Hi</speak>"}}]
+
+
+def test_cx_contexts_become_session_parameters():
+    out = dialect.render(Reply.say("ok").set_context("pending", 2, service="checkout"), _turn("cx", "console"))
+    assert out["sessionInfo"]["parameters"] == {"service": "checkout"}
+
+
+def test_form_state_rejects_what_cx_would():
+    with pytest.raises(ValueError):
+        Reply.form_state("x", "MAYBE")
+    assert Reply.form_state("x", "valid").form[0].state == "FILLED"
+
+
+def test_replies_are_immutable_values():
+    base = Reply.say("a")
+    longer = base.say("b").chips("c")
+    assert base.texts == ["a"] and longer.texts == ["a", "b"]
+
+
+# ---- the 64 KiB limit -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dialect_name", ["es", "cx"])
+def test_oversize_response_is_cut_under_64k_and_keeps_the_answer(dialect_name):
+    turn = _turn(dialect_name, "messenger")
+    items = [ListItem(f"item {i} " + "x" * 200, "d" * 100) for i in range(400)]
+    reply = Reply.say("The answer stays.").list("Big", items).chips(*[f"chip {i}" for i in range(50)])
+    body = limits.fit(reply, lambda r: dialect.render(r, turn))
+    assert len(body) <= limits.MAX_RESPONSE_BYTES
+    out = json.loads(body)
+    assert_valid_response(out, dialect_name)
+    assert "The answer stays." in json.dumps(out)
+
+
+def test_huge_text_is_shortened_not_rejected():
+    turn = _turn("es", "console")
+    body = limits.fit(Reply.say("é" * 100_000, "🚨" * 50_000), lambda r: dialect.render(r, turn))
+    assert len(body) <= limits.MAX_RESPONSE_BYTES
+    assert_valid_response(json.loads(body), "es")
+
+
+def test_response_just_under_the_limit_is_untouched():
+    turn = _turn("es", "console")
+    render = lambda r: dialect.render(r, turn)                      # noqa: E731
+    overhead = len(limits.encode(render(Reply.say(""))))
+    text = "a" * ((limits.MAX_RESPONSE_BYTES - overhead) // 2)       # text appears twice
+    body = limits.fit(Reply.say(text), render)
+    assert json.loads(body)["fulfillmentText"] == text
+
+
+# ---- the shared responses: our validator accepts what real libraries produce ------------------
+
+@pytest.mark.parametrize("name,dialect_name", [
+    ("es_v2_docs_full_sample.json", "es"),
+    ("es_v2_dfnode_text_card_quickreplies_context.json", "es"),
+    ("es_v2_dfnode_google_simple_basiccard_suggestions.json", "es"),
+])
+def test_shared_responses_parse_strictly(name, dialect_name):
+    from google.cloud.dialogflow_v2 import WebhookResponse
+    WebhookResponse.from_json(json.dumps(shared_fixture("responses", name)), ignore_unknown_fields=False)
+
+
+def test_shared_cx_snake_case_response_is_what_we_refuse_to_emit():
+    sample = shared_fixture("responses", "cx_python_docs_validate_form_parameter_invalid.json")
+    from google.cloud.dialogflowcx_v3 import WebhookResponse
+    WebhookResponse.from_json(json.dumps(sample))             # the API accepts snake_case...
+    with pytest.raises(AssertionError, match="snake_case"):
+        assert_valid_response(sample, "cx")                    # ...but we only emit lowerCamelCase
+    ours = dialect.render(Reply.set_session(orderNumber=None).form_state("orderNumber", "INVALID", 123, required=True),
+                          _turn("cx", "console"))
+    assert ours["pageInfo"]["formInfo"]["parameterInfo"] == sample["page_info"]["form_info"]["parameter_info"]
+    assert ours["sessionInfo"] == sample["sessionInfo"]
