@@ -28,7 +28,8 @@ def incident_list(turn: Turn) -> Reply:
     first = incidents[0]
     summary = (f"{len(incidents)} {scope}" if len(incidents) < 5 else f"The top 5 {scope}") + \
               f". The most urgent is #{first['number']}, sev {first['severity']}: {first['title']}."
-    chips = [f"Acknowledge incident {first['number']}"] if first["status"] == "open" else []
+    unacknowledged = next((i for i in incidents if i["status"] == "open"), None)
+    chips = [f"Acknowledge incident {unacknowledged['number']}"] if unacknowledged else []
     return (Reply.say(summary)
             .list(scope[0].upper() + scope[1:], items)
             .chips(*chips, f"Resolve incident {first['number']}"))

@@ -1,0 +1,236 @@
+"""Watchkeeper's intents through the real webhook against the Firestore emulator."""
+import concurrent.futures as futures
+import uuid
+
+import pytest
+
+from conftest import assert_valid_response
+from fulfillment.simulate import cx_request, es_request
+
+
+def ask(server, intent, dialect_name="es", **params):
+    build = es_request if dialect_name == "es" else cx_request
+    response, log = server.traced_post(build(intent, params=params))
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert_valid_response(out, dialect_name)
+    if dialect_name == "es":
+        text = out.get("fulfillmentText", "")
+    else:
+        text = "\n".join(m["text"]["text"][0] for m in out["fulfillmentResponse"]["messages"] if "text" in m)
+    return text, out, log
+
+
+def chips(out):
+    return [c for m in out.get("fulfillmentMessages", []) for c in m.get("quickReplies", {}).get("quickReplies", [])]
+
+
+# ---- on-call ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["payments", "PAYMENTS", "billing", "Payments API", "the payments squad", "money team"])
+def test_oncall_current_by_id_alias_or_team(server, seeded, name):
+    from intents import _oncall
+    text, out, log = ask(server, "oncall.current", service=name)
+    shift = _oncall.current_shift("payments-team")
+    assert shift.primary["name"] in text and shift.secondary["name"] in text
+    assert "is on call for" in text and log["outcome"] == "ok"
+
+
+def test_oncall_current_cx(server, seeded):
+    text, out, log = ask(server, "oncall.current", "cx", service="search")
+    assert "is on call for Search until" in text and log["dialect"] == "cx"
+
+
+def test_oncall_unknown_service_suggests_close_matches(server, seeded):
+    text, out, log = ask(server, "oncall.current", service="paymnts")
+    assert "don't know" in text and "Payments" in text and "Payments" in chips(out)
+    assert log["outcome"] == "ok"
+
+
+def test_oncall_gap_in_rotation(server, seeded):
+    seeded.collection("teams").document("lonely-team").set({"name": "Lonely", "timezone": "UTC"})
+    seeded.collection("services").document("orphan").set({"name": "Orphan", "team": "lonely-team", "aliases": []})
+    from intents import _oncall
+    _oncall.directory()  # the server has its own cache; ask with a name it can't have cached
+    text, _, _ = ask(server, "oncall.current", service="Lonely")
+    assert "don't know" in text or "gap" in text     # cached directory (60 s) or fresh: never an error
+
+
+# ---- service status, deploys -----------------------------------------------------------------------
+
+def test_service_status_card(server, seeded):
+    text, out, _ = ask(server, "service.status", service="checkout")
+    assert "Checkout is degraded" in text and "99.95%" in text and "31% of the error budget" in text
+    assert "2 open incidents" in text
+    card = next(m["card"] for m in out["fulfillmentMessages"] if "card" in m)
+    assert card["title"] == "Checkout: degraded" and card["buttons"][0]["postback"].endswith("/checkout")
+
+
+def test_service_status_reflects_live_data(server, seeded):
+    seeded.collection("services").document("checkout").update({"status": "operational"})
+    seeded.collection("incidents").document("41").update({"status": "resolved"})
+    text, _, _ = ask(server, "service.status", service="cart")
+    assert "Checkout is operating normally" in text and "1 open incident" in text
+
+
+def test_service_status_without_budget_and_unknown(server, seeded):
+    text, _, _ = ask(server, "service.status", service="fraud")
+    assert "SLO target is 99.5%." in text and "error budget" not in text
+    text, _, _ = ask(server, "service.status", service="nonexistent-thing")
+    assert "don't know" in text
+
+
+def test_deploy_latest(server, seeded):
+    text, _, _ = ask(server, "deploy.latest", service="checkout")
+    assert "Checkout v2.41.0 was deployed by Ana Lima 50 minutes ago." == text
+    text, _, _ = ask(server, "deploy.latest", service="auth")
+    assert "rolled back" in text
+    text, _, _ = ask(server, "deploy.latest", service="recommendations")
+    assert "no deploys on record" in text
+
+
+# ---- incidents --------------------------------------------------------------------------------------
+
+def test_incident_list_order_limit_and_chip(server, seeded):
+    text, out, log = ask(server, "incident.list")
+    lst = next(m["text"]["text"][0] for m in out["fulfillmentMessages"][1:] if "text" in m)
+    numbers = [line.split()[1] for line in lst.splitlines()[1:]]
+    assert numbers == ["#43", "#42", "#45", "#41", "#44"]   # sev 1 oldest first, then sev 2 ...
+    assert "The most urgent is #43" in text
+    assert "Acknowledge incident 42" in chips(out)
+    assert log["firestore_rpcs"] >= 1
+
+
+def test_incident_list_filters(server, seeded):
+    text, out, _ = ask(server, "incident.list", service="checkout", severity="sev 3")
+    assert "#50" in str(out) and "#41" not in str(out)
+    text, _, _ = ask(server, "incident.list", service="ledger")
+    assert text == "Good news: no open incidents for Ledger."
+
+
+def test_acknowledge_then_again_then_resolve(server, seeded):
+    text, _, _ = ask(server, "incident.acknowledge", number=42)
+    assert text.startswith("Done: incident 42")
+    doc = seeded.collection("incidents").document("42").get().to_dict()
+    assert doc["status"] == "acknowledged" and doc["acknowledged_at"] and doc["acknowledged_by"]
+    text, _, _ = ask(server, "incident.acknowledge", number="42")
+    assert "already acknowledged" in text
+    text, _, _ = ask(server, "incident.resolve", number=42.0)
+    assert "is resolved" in text
+    text, _, _ = ask(server, "incident.resolve", number=42)
+    assert "already resolved" in text
+    text, _, _ = ask(server, "incident.acknowledge", number=42)
+    assert "already resolved" in text
+
+
+def test_acknowledge_unknown_and_invalid(server, seeded):
+    text, _, _ = ask(server, "incident.acknowledge", number=9999)
+    assert text == "I can't find incident 9999."
+    text, _, _ = ask(server, "incident.acknowledge", number="")
+    assert text == "Which incident number?"
+
+
+def test_acknowledge_race_exactly_one_wins(server, seeded, emulator):
+    if emulator.weak:
+        pytest.skip("the npm fallback emulator has no transaction isolation")
+    callers = 12
+
+    def ack(i):
+        body = es_request("incident.acknowledge", params={"number": 44},
+                          source="slack", payload={"data": {"user": f"U{i:03d}"}})
+        return i, server.post(body).json()["fulfillmentText"]
+
+    with futures.ThreadPoolExecutor(callers) as pool:
+        answers = list(pool.map(ack, range(callers)))
+    winners = [i for i, text in answers if text.startswith("Done:")]
+    assert len(winners) == 1, answers
+    doc = seeded.collection("incidents").document("44").get().to_dict()
+    assert doc["status"] == "acknowledged" and doc["acknowledged_by"] == f"slack:U{winners[0]:03d}"
+    losers = [text for i, text in answers if i != winners[0]]
+    assert all(f"already acknowledged by Slack user U{winners[0]:03d}" in text for text in losers), losers
+
+
+# ---- paging: confirm, cancel, idempotent -------------------------------------------------------------
+
+def _page_turns(server, dialect_name="es"):
+    session = uuid.uuid4().hex
+    if dialect_name == "es":
+        first = es_request("oncall.page", params={"service": "checkout", "message": "database is down"}, session_id=session)
+    else:
+        first = cx_request("oncall.page", params={"service": "checkout", "message": "database is down"}, session_id=session)
+    out = server.post(first).json()
+    return session, out
+
+
+def test_page_asks_then_yes_creates_one_page(server, seeded):
+    session, out = _page_turns(server)
+    assert "database is down" in out["fulfillmentText"] and "Yes" in chips(out)
+    ctx = out["outputContexts"][0]
+    assert ctx["name"].endswith(f"/sessions/{session}/contexts/page-pending") and ctx["lifespanCount"] == 2
+    confirm = es_request("oncall.page.confirm", text="yes", session_id=session,
+                         contexts=[{"name": "page-pending", "lifespanCount": 1, "parameters": ctx["parameters"]}])
+    first = server.post(confirm).json()
+    assert first["fulfillmentText"].startswith("Paged ")
+    assert first["outputContexts"][0]["lifespanCount"] == 0
+    again = server.post(confirm).json()                     # Dialogflow redelivers the same turn
+    assert "already sent" in again["fulfillmentText"]
+    pages = [d.to_dict() for d in seeded.collection("pages").stream()]
+    assert len(pages) == 1 and pages[0]["message"] == "database is down" and pages[0]["service"] == "checkout"
+    assert pages[0]["turn"] == confirm["responseId"]
+
+
+def test_page_cx_flow_uses_session_parameters(server, seeded):
+    session, out = _page_turns(server, "cx")
+    params = out["sessionInfo"]["parameters"]
+    assert params["page_service"] == "checkout"
+    confirm = cx_request("oncall.page.confirm", text="yes", params=params, session_id=session)
+    done = server.post(confirm).json()
+    assert "Paged" in done["fulfillmentResponse"]["messages"][0]["text"]["text"][0]
+    assert done["sessionInfo"]["parameters"]["page_service"] is None
+    assert len(list(seeded.collection("pages").stream())) == 1
+
+
+def test_page_no_cancels_and_yes_without_pending(server, seeded):
+    session, out = _page_turns(server)
+    cancel = es_request("oncall.page.cancel", text="no", session_id=session,
+                        contexts=[{"name": "page-pending", "parameters": out["outputContexts"][0]["parameters"]}])
+    assert server.post(cancel).json()["fulfillmentText"] == "OK, I won't page anyone."
+    orphan = server.post(es_request("oncall.page.confirm", text="yes")).json()
+    assert "no page waiting" in orphan["fulfillmentText"]
+    assert list(seeded.collection("pages").stream()) == []
+
+
+# ---- the small ones ------------------------------------------------------------------------------------
+
+def test_welcome_help_fallback_have_chips(server):
+    for intent in ("welcome", "help", "Default Fallback Intent"):
+        _, out, log = ask(server, intent)
+        assert chips(out) and log["firestore_rpcs"] == 0
+
+
+def test_webhook_health_reports_recent_latency(server):
+    ask(server, "welcome")
+    text, _, _ = ask(server, "webhook.health")
+    assert "half within" in text and "99% within" in text
+
+
+# ---- round trips per intent stay at their minimum -------------------------------------------------------
+
+MINIMUM_RPCS = {
+    ("welcome", ()): 0,
+    ("oncall.current", (("service", "payments"),)): 1,       # one query for the shift
+    ("service.status", (("service", "checkout"),)): 2,       # the service document + a count
+    ("incident.list", ()): 1,
+    ("deploy.latest", (("service", "checkout"),)): 1,
+    ("oncall.page", (("service", "checkout"),)): 1,
+    ("incident.acknowledge", (("number", 46),)): 3,          # begin, read, commit
+}
+
+
+@pytest.mark.parametrize("intent,params", list(MINIMUM_RPCS))
+def test_firestore_round_trips_per_intent(server, seeded, intent, params):
+    ask(server, "oncall.current", service="payments")        # warms the service directory cache
+    _, _, log = ask(server, intent, **dict(params))
+    assert log["firestore_rpcs"] == MINIMUM_RPCS[(intent, params)], log
+    if log["firestore_rpcs"]:
+        assert log["stages_ms"]["firestore"] > 0
