@@ -84,7 +84,18 @@ def in_flight(measure: telemetry.Measure) -> bool:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """Is this the database failing (unreachable, too slow, overloaded), not our bug?"""
+    """Is this the database failing (unreachable, too slow, overloaded), not our bug?
+
+    The chain counts: a failed transaction's clean-up can raise on top of the real cause."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if _is_unavailable(exc):
+            return True
+        exc, seen = (exc.__cause__ or exc.__context__), seen + 1
+    return False
+
+
+def _is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (DeadlineExpired, TimeoutError, ConnectionError)):
         return True
     if "google.api_core.exceptions" not in sys.modules:
