@@ -1,0 +1,55 @@
+"""Argument parsing for `python -m fulfillment`; each command lives in its own module."""
+from __future__ import annotations
+
+import argparse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fulfillment", description="Dialogflow fulfillment tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    report = commands.add_parser("latency-report", help="latency per intent from request logs")
+    report.add_argument("files", nargs="+", help="log files: JSON lines or a JSON array, gzip or not; - for stdin")
+    report.add_argument("--slo", help="latency SLO as PERCENT:MS, e.g. 99:1000")
+    report.add_argument("--plot", help="write a latency CDF per intent to this PNG")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    agent = commands.add_parser("agent", help="the Dialogflow ES agent, as code")
+    agent_commands = agent.add_subparsers(dest="agent_command", required=True)
+    export = agent_commands.add_parser("export", help="write an ES agent zip from intents/")
+    export.add_argument("--out", default="agent.zip")
+    for name in ("push", "pull"):
+        sub = agent_commands.add_parser(name, help=f"{name} the agent {'to' if name == 'push' else 'from'} Dialogflow")
+        sub.add_argument("--project", required=True)
+        sub.add_argument("--location", default="global")
+        sub.add_argument("--endpoint", help="API endpoint (host:port); default Dialogflow's own")
+        sub.add_argument("--insecure", action="store_true", help="plain-text gRPC (a local test server)")
+        if name == "push":
+            sub.add_argument("--zip", help="push this zip instead of exporting afresh")
+
+    say = commands.add_parser("say", help="send one turn to a running webhook and show the reply")
+    say.add_argument("text")
+    say.add_argument("--intent", help="the intent Dialogflow would have matched (webhook mode)")
+    say.add_argument("--param", action="append", default=[], metavar="K=V")
+    say.add_argument("--url", default="http://127.0.0.1:8080/")
+    say.add_argument("--cx", action="store_true", help="send a CX request (the intent is the tag)")
+    say.add_argument("--session", help="keep contexts across calls under this name")
+    say.add_argument("--project", help="call the live agent's detect_intent instead")
+    say.add_argument("--language", default="en")
+    say.add_argument("--user", default="", help="basic auth as USER:PASSWORD")
+    say.add_argument("--json", action="store_true", help="also print the raw response")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "latency-report":
+        from . import report
+        return report.main(args)
+    if args.command == "agent":
+        from . import agent_export, agent_sync
+        if args.agent_command == "export":
+            return agent_export.main(args)
+        return agent_sync.main(args)
+    from . import say
+    return say.main(args)
