@@ -45,8 +45,33 @@ class Intent:
     webhook: bool = True
 
 
+@dataclass(frozen=True)
+class EntityType:
+    """A custom entity type. `entries` maps each canonical value to its synonyms, or is a
+    function returning that map (called only by the agent export, never when serving)."""
+
+    name: str
+    entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]]
+    fuzzy: bool = True
+
+    def resolved_entries(self) -> Mapping[str, list[str]]:
+        return self.entries() if callable(self.entries) else self.entries
+
+
 _intents: dict[str, Intent] = {}
 _lookup: dict[str, Intent] = {}
+_entities: dict[str, EntityType] = {}
+
+
+def entity(name: str, entries, fuzzy: bool = True) -> EntityType:
+    """Declare a custom entity type (referenced by intents as "@name")."""
+    declared = EntityType(name, entries, fuzzy)
+    _entities[name] = declared
+    return declared
+
+
+def entities() -> dict[str, EntityType]:
+    return dict(_entities)
 
 
 def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_contexts=(),

@@ -1,0 +1,150 @@
+"""`python -m fulfillment agent export`: the Dialogflow ES agent, built from intents/.
+
+Writes the zip layout the ES console's "Restore from ZIP" and `AgentsClient.restore_agent`
+accept: agent.json, package.json, intents/NAME.json + intents/NAME_usersays_LANG.json,
+entities/NAME.json + entities/NAME_entries_LANG.json. Ids are derived from names, so two
+exports of the same code are byte-for-byte comparable.
+
+Settings: AGENT_NAME, AGENT_LANGUAGE (en), AGENT_TIMEZONE (UTC), WEBHOOK_URL,
+WEBHOOK_BASIC_USER / WEBHOOK_BASIC_PASSWORD (the password goes into the zip only when set;
+the zip is kept out of git and of the deployed source).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import uuid
+import zipfile
+from typing import Any
+
+from . import router
+
+_ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+_NS = uuid.UUID("6f1c3b1e-2d59-4b8e-9a53-8b0f8f3f6a11")
+
+
+def _id(*parts: str) -> str:
+    return str(uuid.uuid5(_NS, "/".join(parts)))
+
+
+def file_name(name: str) -> str:
+    """Dialogflow names export files after the intent's display name."""
+    return re.sub(r'[\\/:*?"<>|]', "_", name)
+
+
+def usersays(intent: router.Intent, language: str) -> list[dict[str, Any]]:
+    """Training phrases, with "[payments](service)" annotations as entity-tagged parts."""
+    out = []
+    for phrase in intent.phrases:
+        data, position = [], 0
+        for match in _ANNOTATION.finditer(phrase):
+            if match.start() > position:
+                data.append({"text": phrase[position:match.start()], "userDefined": False})
+            alias = match.group(2)
+            param = intent.params.get(alias)
+            if param is None:
+                raise ValueError(f"{intent.name}: phrase {phrase!r} annotates undeclared parameter {alias!r}")
+            data.append({"text": match.group(1), "alias": alias, "meta": param.entity, "userDefined": True})
+            position = match.end()
+        if position < len(phrase):
+            data.append({"text": phrase[position:], "userDefined": False})
+        out.append({"id": _id(intent.name, "phrase", phrase), "data": data, "isTemplate": False,
+                    "count": 0, "lang": language, "updated": 0})
+    return out
+
+
+def intent_json(intent: router.Intent, language: str) -> dict[str, Any]:
+    parameters = [{
+        "id": _id(intent.name, "param", name), "name": name, "required": p.required,
+        "dataType": p.entity, "value": f"${name}", "defaultValue": "", "isList": p.is_list,
+        "prompts": [{"lang": language, "value": p.prompt}] if p.prompt else [],
+        "promptMessages": [], "noMatchPromptMessages": [], "noInputPromptMessages": [], "outputDialogContexts": [],
+    } for name, p in intent.params.items()]
+    body: dict[str, Any] = {
+        "id": _id("intent", intent.name), "name": intent.name, "auto": True,
+        "contexts": list(intent.input_contexts),
+        "responses": [{
+            "resetContexts": False, "action": intent.name,
+            "affectedContexts": [{"name": name, "lifespan": lifespan} for name, lifespan in intent.output_contexts],
+            "parameters": parameters,
+            "messages": [{"type": "0", "title": "", "textToSpeech": "", "lang": language, "speech": []}],
+            "speech": [],
+        }],
+        "priority": 500000, "webhookUsed": intent.webhook,
+        "webhookForSlotFilling": False, "fallbackIntent": intent.fallback,
+        "events": [{"name": event} for event in intent.events],
+        "conditionalResponses": [], "condition": "", "conditionalFollowupEvents": [],
+    }
+    if intent.parent:
+        root = intent.parent
+        while router.intents()[root].parent:
+            root = router.intents()[root].parent
+        body["parentId"] = _id("intent", intent.parent)
+        body["rootParentId"] = _id("intent", root)
+    return body
+
+
+def agent_json(language: str) -> dict[str, Any]:
+    env = os.environ.get
+    webhook: dict[str, Any] = {"url": env("WEBHOOK_URL", ""), "username": env("WEBHOOK_BASIC_USER", ""),
+                               "headers": {}, "available": bool(env("WEBHOOK_URL")), "useForDomains": False,
+                               "cloudFunctionsEnabled": False, "cloudFunctionsInitialized": False}
+    if env("WEBHOOK_BASIC_PASSWORD"):
+        webhook["password"] = env("WEBHOOK_BASIC_PASSWORD")
+    if env("WEBHOOK_HEADER_NAME") and env("WEBHOOK_HEADER_SECRET"):
+        webhook["headers"] = {env("WEBHOOK_HEADER_NAME"): env("WEBHOOK_HEADER_SECRET")}
+    return {"description": "Watchkeeper: an on-call assistant (generated from intents/; do not edit in the console)",
+            "language": language, "shortDescription": "", "examples": "", "linkToDocs": "",
+            "displayName": env("AGENT_NAME", "watchkeeper"), "disableInteractionLogs": False,
+            "disableStackdriverLogs": True, "defaultTimezone": env("AGENT_TIMEZONE", "UTC"),
+            "webhook": webhook, "isPrivate": True, "mlMinConfidence": 0.3, "supportedLanguages": [],
+            "enableOnePlatformApi": True, "onePlatformApiVersion": "v2", "analyzeQueryTextSentiment": False,
+            "enabledKnowledgeBaseNames": [], "knowledgeServiceConfidenceAdjustment": 0.0,
+            "dialogBuilderMode": False, "baseActionPackagesUrl": "", "enableSpellCorrection": False}
+
+
+def files(language: str | None = None) -> dict[str, Any]:
+    """Every file of the export, by path, as JSON values."""
+    language = language or os.environ.get("AGENT_LANGUAGE", "en")
+    out: dict[str, Any] = {"agent.json": agent_json(language), "package.json": {"version": "1.0.0"}}
+    for intent in router.intents().values():
+        name = file_name(intent.name)
+        out[f"intents/{name}.json"] = intent_json(intent, language)
+        if intent.phrases:
+            out[f"intents/{name}_usersays_{language}.json"] = usersays(intent, language)
+    for entity in router.entities().values():
+        out[f"entities/{entity.name}.json"] = {
+            "id": _id("entity", entity.name), "name": entity.name, "isOverridable": True, "isEnum": False,
+            "isRegexp": False, "automatedExpansion": False, "allowFuzzyExtraction": entity.fuzzy}
+        out[f"entities/{entity.name}_entries_{language}.json"] = [
+            {"value": value, "synonyms": list(synonyms)} for value, synonyms in entity.resolved_entries().items()]
+    return out
+
+
+def build_zip(language: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, value in sorted(files(language).items()):
+            info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, json.dumps(value, indent=2, ensure_ascii=False))
+    return buffer.getvalue()
+
+
+def load_intents() -> list[str]:
+    from .config import settings
+
+    return router.load(*settings().intent_packages)
+
+
+def main(args) -> int:
+    names = load_intents()
+    data = build_zip()
+    with open(args.out, "wb") as f:
+        f.write(data)
+    print(f"wrote {args.out}: {len(names)} intents, {len(router.entities())} entity types, {len(data)} bytes",
+          file=sys.stderr)
+    return 0

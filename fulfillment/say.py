@@ -1,0 +1,171 @@
+"""`python -m fulfillment say "TEXT" --intent NAME`: one turn, as a person would see it.
+
+Builds the request Dialogflow would send for that turn (`simulate`), posts it to a running
+webhook (http://127.0.0.1:8080/ by default) and prints the bubbles, chips, cards and the
+contexts set. `--session NAME` keeps contexts (ES) or session parameters (CX) between calls
+the way Dialogflow does (lifespans count down each turn), so a follow-up works:
+
+    python -m fulfillment say "page checkout" --intent oncall.page --param service=checkout --session s
+    python -m fulfillment say "yes" --intent oncall.page.confirm --session s
+
+With `--project P` it asks the live agent instead (`SessionsClient.detect_intent`).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+from .simulate import cx_request, es_request
+
+STATE_DIR = Path(".local") / "say"
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--param needs K=V, got {pair!r}")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+def load_state(name: str | None) -> dict[str, Any]:
+    if name and (STATE_DIR / f"{name}.json").exists():
+        return json.loads((STATE_DIR / f"{name}.json").read_text())
+    return {"session_id": f"say-{uuid.uuid4().hex[:12]}", "contexts": {}, "params": {}}
+
+
+def save_state(name: str | None, state: dict[str, Any]) -> None:
+    if name:
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        (STATE_DIR / f"{name}.json").write_text(json.dumps(state, indent=2))
+
+
+def advance(state: dict[str, Any], response: dict[str, Any]) -> None:
+    """Dialogflow's bookkeeping after a turn: lifespans count down, the webhook's contexts
+    and session parameters apply on top."""
+    state["contexts"] = {n: {**c, "lifespanCount": c["lifespanCount"] - 1}
+                         for n, c in state["contexts"].items() if c["lifespanCount"] > 1}
+    for ctx in response.get("outputContexts", []):
+        short = ctx["name"].rsplit("/", 1)[-1]
+        if ctx.get("lifespanCount", 5) <= 0:
+            state["contexts"].pop(short, None)
+        else:
+            state["contexts"][short] = {"name": short, "lifespanCount": ctx.get("lifespanCount", 5),
+                                        "parameters": ctx.get("parameters", {})}
+    for key, value in (response.get("sessionInfo") or {}).get("parameters", {}).items():
+        if value is None:
+            state["params"].pop(key, None)
+        else:
+            state["params"][key] = value
+
+
+def show(response: dict[str, Any], out=sys.stdout) -> None:
+    """The reply the way a chat surface would show it."""
+    messages = response.get("fulfillmentMessages") or (response.get("fulfillmentResponse") or {}).get("messages", [])
+    if not messages and response.get("fulfillmentText"):
+        messages = [{"text": {"text": [response["fulfillmentText"]]}}]
+    for message in messages:
+        if "text" in message:
+            for line in message["text"].get("text", []):
+                out.write(f"  bot> {line}\n")
+        elif "quickReplies" in message:
+            out.write("  [ " + " ] [ ".join(message["quickReplies"].get("quickReplies", [])) + " ]\n")
+        elif "card" in message:
+            card = message["card"]
+            out.write(f"  +-- {card.get('title', '')}\n")
+            if card.get("subtitle"):
+                out.write(f"  |   {card['subtitle']}\n")
+            for button in card.get("buttons", []):
+                out.write(f"  |   ({button.get('text')}) -> {button.get('postback')}\n")
+            out.write("  +--\n")
+        elif "image" in message:
+            out.write(f"  [image] {message['image'].get('imageUri')}\n")
+        elif "outputAudioText" in message:
+            out.write(f"  (speaks) {message['outputAudioText'].get('ssml') or message['outputAudioText'].get('text')}\n")
+        elif "payload" in message:
+            rich = message["payload"].get("richContent")
+            if rich:
+                for entry in (e for row in rich for e in row):
+                    if entry.get("type") == "chips":
+                        out.write("  [ " + " ] [ ".join(o["text"] for o in entry["options"]) + " ]\n")
+                    else:
+                        out.write(f"  <{entry.get('type')}> {entry.get('title') or entry.get('text') or ''}\n")
+            else:
+                out.write(f"  (payload) {json.dumps(message['payload'])[:200]}\n")
+        elif "endInteraction" in message:
+            out.write("  (conversation ends)\n")
+    for ctx in response.get("outputContexts", []):
+        short = ctx["name"].rsplit("/", 1)[-1]
+        action = "cleared" if ctx.get("lifespanCount", 5) == 0 else f"set for {ctx.get('lifespanCount', 5)} turns"
+        out.write(f"  (context {short} {action})\n")
+    if response.get("followupEventInput"):
+        out.write(f"  (follow-up event {response['followupEventInput']['name']})\n")
+
+
+def post(url: str, body: dict, user: str = "") -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if user:
+        headers["Authorization"] = "Basic " + base64.b64encode(user.encode()).decode()
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def main(args) -> int:
+    if args.project:
+        return _live(args)
+    if not args.intent:
+        raise SystemExit("--intent is needed when talking to a webhook directly (or use --project)")
+    state = load_state(args.session)
+    params = parse_params(args.param)
+    if args.cx:
+        body = cx_request(args.intent, args.text, {**state["params"], **params}, session_id=state["session_id"],
+                          language=args.language)
+    else:
+        body = es_request(args.intent, args.text, params, session_id=state["session_id"],
+                          contexts=list(state["contexts"].values()), language=args.language)
+    print(f"  you> {args.text}")
+    try:
+        status, response = post(args.url, body, args.user)
+    except OSError as error:
+        print(f"cannot reach the webhook at {args.url}: {error} (is `make run` running?)", file=sys.stderr)
+        return 2
+    if status != 200:
+        print(f"  webhook answered {status}: {response.get('error', response)}", file=sys.stderr)
+        return 1
+    show(response)
+    if args.json:
+        print(json.dumps(response, indent=2, ensure_ascii=False))
+    advance(state, response)
+    save_state(args.session, state)
+    return 0
+
+
+def _live(args) -> int:
+    """Ask the live agent (needs credentials), and show its reply the same way."""
+    from google.cloud import dialogflow_v2
+
+    state = load_state(args.session)
+    client = dialogflow_v2.SessionsClient()
+    session = client.session_path(args.project, state["session_id"])
+    query = dialogflow_v2.QueryInput(text=dialogflow_v2.TextInput(text=args.text, language_code=args.language))
+    result = client.detect_intent(request={"session": session, "query_input": query}).query_result
+    response = json.loads(dialogflow_v2.QueryResult.to_json(result))
+    print(f"  you> {args.text}   (matched {result.intent.display_name or 'nothing'})")
+    show(response)
+    save_state(args.session, state)
+    return 0

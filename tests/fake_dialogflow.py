@@ -1,0 +1,68 @@
+"""A local gRPC server speaking Dialogflow's Agents service (RestoreAgent, ExportAgent)
+and the long-running Operations service, so the official client runs unmodified."""
+from __future__ import annotations
+
+from concurrent import futures
+
+import grpc
+from google.cloud import dialogflow_v2
+from google.longrunning import operations_pb2
+from google.protobuf import any_pb2, empty_pb2
+
+
+class AgentsServer:
+    def __init__(self, polls_before_done: int = 2):
+        self.restored: list[dialogflow_v2.RestoreAgentRequest] = []
+        self.exports: list[dialogflow_v2.ExportAgentRequest] = []
+        self.agent_content = b""
+        self.polls_before_done = polls_before_done
+        self.operations: dict[str, tuple[int, any_pb2.Any]] = {}   # name -> (polls left, response)
+        self.metadata: list[tuple] = []
+        self.server = grpc.server(futures.ThreadPoolExecutor(4))
+        self.server.add_generic_rpc_handlers([
+            grpc.method_handlers_generic_handler("google.cloud.dialogflow.v2.Agents", {
+                "RestoreAgent": grpc.unary_unary_rpc_method_handler(
+                    self._restore, request_deserializer=dialogflow_v2.RestoreAgentRequest.deserialize,
+                    response_serializer=operations_pb2.Operation.SerializeToString),
+                "ExportAgent": grpc.unary_unary_rpc_method_handler(
+                    self._export, request_deserializer=dialogflow_v2.ExportAgentRequest.deserialize,
+                    response_serializer=operations_pb2.Operation.SerializeToString),
+            }),
+            grpc.method_handlers_generic_handler("google.longrunning.Operations", {
+                "GetOperation": grpc.unary_unary_rpc_method_handler(
+                    self._get_operation, request_deserializer=operations_pb2.GetOperationRequest.FromString,
+                    response_serializer=operations_pb2.Operation.SerializeToString),
+            }),
+        ])
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.address = f"127.0.0.1:{self.port}"
+        self.server.start()
+
+    def _start(self, kind: str, response: any_pb2.Any) -> operations_pb2.Operation:
+        name = f"projects/p/operations/{kind}-{len(self.operations)}"
+        self.operations[name] = (self.polls_before_done, response)
+        return operations_pb2.Operation(name=name, done=False)
+
+    def _restore(self, request, context):
+        self.metadata.append(tuple(context.invocation_metadata()))
+        self.restored.append(request)
+        self.agent_content = bytes(request.agent_content)
+        packed = any_pb2.Any()
+        packed.Pack(empty_pb2.Empty())
+        return self._start("restore", packed)
+
+    def _export(self, request, context):
+        self.exports.append(request)
+        packed = any_pb2.Any()
+        packed.Pack(dialogflow_v2.ExportAgentResponse.pb(dialogflow_v2.ExportAgentResponse(agent_content=self.agent_content)))
+        return self._start("export", packed)
+
+    def _get_operation(self, request, context):
+        polls, response = self.operations[request.name]
+        if polls > 0:
+            self.operations[request.name] = (polls - 1, response)
+            return operations_pb2.Operation(name=request.name, done=False)
+        return operations_pb2.Operation(name=request.name, done=True, response=response)
+
+    def stop(self):
+        self.server.stop(0)

@@ -1,0 +1,141 @@
+"""The agent as code: export, push/pull through the official client, and `say`."""
+import io
+import json
+import re
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import ROOT
+from fake_dialogflow import AgentsServer
+from fulfillment import agent_export, agent_sync, router
+
+
+@pytest.fixture(scope="module")
+def exported():
+    agent_export.load_intents()
+    return zipfile.ZipFile(io.BytesIO(agent_export.build_zip("en")))
+
+
+def test_zip_layout_and_agent_settings(exported, monkeypatch):
+    names = exported.namelist()
+    assert "agent.json" in names and "package.json" in names
+    agent = json.loads(exported.read("agent.json"))
+    assert agent["language"] == "en" and "webhook" in agent
+    for name in names:
+        assert re.fullmatch(r"agent\.json|package\.json|intents/[^/]+\.json|entities/[^/]+\.json", name), name
+    monkeypatch.setenv("WEBHOOK_URL", "https://example.com/webhook")
+    monkeypatch.setenv("WEBHOOK_BASIC_USER", "dialogflow")
+    webhook = agent_export.agent_json("en")["webhook"]
+    assert webhook["url"] == "https://example.com/webhook" and webhook["username"] == "dialogflow" and webhook["available"]
+
+
+def test_every_handler_has_a_webhook_intent_and_back(exported):
+    intent_files = {json.loads(exported.read(n))["name"]: json.loads(exported.read(n))
+                    for n in exported.namelist() if n.startswith("intents/") and "_usersays_" not in n}
+    assert set(intent_files) == set(router.intents())            # the startup check and the export agree
+    for name, body in intent_files.items():
+        assert body["webhookUsed"] is True, name
+    assert intent_files["fallback"]["fallbackIntent"] is True
+    assert {"name": "WELCOME"} in intent_files["welcome"]["events"]
+    confirm = intent_files["oncall.page.confirm"]
+    assert confirm["parentId"] == intent_files["oncall.page"]["id"] and confirm["contexts"] == ["page-pending"]
+    assert intent_files["oncall.page"]["responses"][0]["affectedContexts"] == [{"name": "page-pending", "lifespan": 2}]
+
+
+def test_training_phrases_annotate_declared_parameters(exported):
+    says = json.loads(exported.read("intents/oncall.current_usersays_en.json"))
+    parts = says[0]["data"]
+    assert parts[0] == {"text": "who is on call for ", "userDefined": False}
+    assert parts[1] == {"text": "payments", "alias": "service", "meta": "@service", "userDefined": True}
+    params = json.loads(exported.read("intents/oncall.current.json"))["responses"][0]["parameters"]
+    assert params[0]["name"] == "service" and params[0]["required"] and params[0]["prompts"][0]["value"]
+
+
+def test_entities_come_from_services_and_aliases(exported):
+    entries = {e["value"]: e["synonyms"] for e in json.loads(exported.read("entities/service_entries_en.json"))}
+    assert "cart" in entries["checkout"] and "Checkout" in entries["checkout"]
+    assert "payments-team" in entries
+    severity = {e["value"]: e["synonyms"] for e in json.loads(exported.read("entities/severity_entries_en.json"))}
+    assert "sev 1" in severity["1"] and "critical" in severity["1"]
+
+
+def test_undeclared_annotation_is_refused():
+    bad = router.Intent("bad", lambda t: None, phrases=("page [x](nope)",))
+    with pytest.raises(ValueError, match="undeclared parameter"):
+        agent_export.usersays(bad, "en")
+
+
+def test_export_is_reproducible():
+    assert agent_export.build_zip("en") == agent_export.build_zip("en")
+
+
+def test_push_and_pull_through_the_official_client(tmp_path):
+    server = AgentsServer()
+    try:
+        client = agent_sync.agents_client(server.address, insecure=True)
+        data = agent_export.build_zip("en")
+        progress = io.StringIO()
+        agent_sync.push("my-project", "europe-west1", data, client, out=progress)
+        assert len(server.restored) == 1
+        assert server.restored[0].parent == "projects/my-project/locations/europe-west1"
+        assert bytes(server.restored[0].agent_content) == data
+        assert "restoring agent" in progress.getvalue() and "done in" in progress.getvalue()
+
+        live = agent_sync.pull("my-project", "global", client, out=io.StringIO())
+        assert server.exports[0].parent == "projects/my-project"
+        assert agent_sync.diff(live, agent_export.files("en")) == ""
+
+        changed = agent_export.files("en")
+        changed["intents/welcome.json"]["webhookUsed"] = False
+        text = agent_sync.diff(live, changed)
+        assert "--- live/intents/welcome.json" in text and '+  "webhookUsed": false' in text
+    finally:
+        server.stop()
+
+
+def test_cli_push_then_pull(tmp_path):
+    server = AgentsServer(polls_before_done=1)
+    try:
+        zip_path = tmp_path / "agent.zip"
+        run = lambda *a: subprocess.run([sys.executable, "-m", "fulfillment", *a], cwd=ROOT,   # noqa: E731
+                                        capture_output=True, text=True, timeout=120)
+        assert run("agent", "export", "--out", str(zip_path)).returncode == 0
+        pushed = run("agent", "push", "--project", "p1", "--endpoint", server.address, "--insecure", "--zip", str(zip_path))
+        assert pushed.returncode == 0, pushed.stderr
+        assert bytes(server.restored[0].agent_content) == zip_path.read_bytes()
+        pulled = run("agent", "pull", "--project", "p1", "--endpoint", server.address, "--insecure")
+        assert pulled.returncode == 0 and "matches the code" in pulled.stdout, pulled.stdout + pulled.stderr
+    finally:
+        server.stop()
+
+
+def test_say_holds_a_page_conversation(server, seeded, tmp_path):
+    def say(*args):
+        result = subprocess.run([sys.executable, "-m", "fulfillment", "say", *args, "--url", server.url + "/",
+                                 "--session", "conv-test"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                                env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    first = say("page checkout: db down", "--intent", "oncall.page", "--param", "service=checkout",
+                "--param", "message=db down")
+    assert "bot> Page " in first and "[ Yes ] [ No ]" in first and "(context page-pending set for 2 turns)" in first
+    second = say("yes", "--intent", "oncall.page.confirm")
+    assert "bot> Paged " in second and "(context page-pending cleared)" in second
+    pages = [d.to_dict() for d in seeded.collection("pages").stream()]
+    assert len(pages) == 1 and pages[0]["message"] == "db down"
+    third = say("yes", "--intent", "oncall.page.confirm")
+    assert "no page waiting" in third
+
+
+def test_say_cx_and_card(server, seeded, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "fulfillment", "say", "how is checkout", "--intent", "service.status",
+                             "--param", "service=checkout", "--url", server.url + "/"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert "+-- Checkout: degraded" in result.stdout and "(Dashboard) ->" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "fulfillment", "say", "hi", "--intent", "welcome", "--cx",
+                             "--url", server.url + "/"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "bot> Hi, I'm Watchkeeper" in result.stdout and "<chips>" not in result.stdout and "[ Who is on call? ]" in result.stdout
