@@ -33,9 +33,13 @@ GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 
 
 class Unauthorized(BadRequest):
-    def __init__(self, message: str, basic: bool = False):
+    """401 with the challenges a client can answer (RFC 9110 allows several)."""
+
+    def __init__(self, message: str, basic: bool = False, bearer: bool = False):
         super().__init__(message, 401)
-        self.headers = {"WWW-Authenticate": 'Basic realm="watchkeeper", charset="UTF-8"'} if basic else {}
+        challenges = (['Basic realm="watchkeeper", charset="UTF-8"'] if basic else []) + \
+                     (['Bearer error="invalid_token"'] if bearer else [])
+        self.headers = {"WWW-Authenticate": ", ".join(challenges)} if challenges else {}
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,11 @@ def check(request) -> None:
         if given is not None and hmac.compare_digest(given.encode(), cfg.header_secret.encode()):
             return
     if "id_token" in methods and authorization[:7].lower() == "bearer ":
-        verify_id_token(authorization[7:].strip(), cfg)     # raises Unauthorized with the reason
-        return
+        try:
+            verify_id_token(authorization[7:].strip(), cfg)
+            return
+        except Unauthorized as rejected:
+            raise Unauthorized(str(rejected), basic="basic" in methods, bearer=True) from None
     raise Unauthorized("missing or wrong credentials", basic="basic" in methods)
 
 
