@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Apply the Watchkeeper watch: log-based metric, SLO service + SLO, burn-rate alert, dashboard.
+#   PROJECT=my-project FUNCTION=watchkeeper-webhook bash monitoring/apply.sh
+# Idempotent enough to re-run: existing objects are updated or left in place.
+set -euo pipefail
+cd "$(dirname "$0")"
+: "${PROJECT:?set PROJECT}"; FUNCTION="${FUNCTION:-watchkeeper-webhook}"
+SERVICE_ID="${SERVICE_ID:-watchkeeper-webhook}"; SLO_ID="${SLO_ID:-latency-99-1000ms}"
+API="https://monitoring.googleapis.com/v3/projects/${PROJECT}"
+auth=(-H "Authorization: Bearer $(gcloud auth print-access-token)" -H "Content-Type: application/json")
+
+sed "s/\${FUNCTION}/${FUNCTION}/" latency_metric.yaml > /tmp/watchkeeper_metric.yaml
+gcloud logging metrics create watchkeeper_webhook_latency --project="$PROJECT" \
+    --config-from-file=/tmp/watchkeeper_metric.yaml \
+  || gcloud logging metrics update watchkeeper_webhook_latency --project="$PROJECT" \
+    --config-from-file=/tmp/watchkeeper_metric.yaml
+
+curl -fsS "${auth[@]}" -X POST "${API}/services?serviceId=${SERVICE_ID}" -d @service.json >/dev/null || true
+curl -fsS "${auth[@]}" -X POST "${API}/services/${SERVICE_ID}/serviceLevelObjectives?serviceLevelObjectiveId=${SLO_ID}" \
+    -d @slo.json >/dev/null \
+  || curl -fsS "${auth[@]}" -X PATCH "${API}/services/${SERVICE_ID}/serviceLevelObjectives/${SLO_ID}" -d @slo.json >/dev/null
+
+SLO_NAME="projects/${PROJECT}/services/${SERVICE_ID}/serviceLevelObjectives/${SLO_ID}"
+sed "s#\${SLO_NAME}#${SLO_NAME}#g" burn_rate_alert.json > /tmp/watchkeeper_alert.json
+gcloud alpha monitoring policies create --project="$PROJECT" --policy-from-file=/tmp/watchkeeper_alert.json
+gcloud monitoring dashboards create --project="$PROJECT" --config-from-file=dashboard.json
+echo "applied: metric, SLO ${SLO_NAME}, burn-rate alert, dashboard"
