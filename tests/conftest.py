@@ -69,7 +69,7 @@ def emulator():
     emu = emulator_script.start()
     os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
     os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
-    print(f"\nFirestore emulator: {emu.kind} on {emu.host}")
+    os.environ["WATCHKEEPER_EMULATOR_USED"] = emu.kind
     yield emu
     emu.stop()
 
@@ -167,3 +167,9 @@ def server(emulator):
     srv = start_server()
     yield srv
     stop_server(srv)
+
+
+def pytest_terminal_summary(terminalreporter):
+    kind = os.environ.get("WATCHKEEPER_EMULATOR_USED")
+    if kind:
+        terminalreporter.write_line(f"Firestore emulator used: {kind}")
