@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 ## Run the whole suite (starts and stops its own emulator and servers).
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Rewrite RELIABILITY.md from a run of the reliability tests (SOAK_SECONDS=300 for a soak).
+reliability: $(STAMP)
+	WRITE_RELIABILITY=1 $(PY) -m pytest tests/test_reliability.py -q
 
 bench: $(STAMP)
 	$(PY) bench/run.py

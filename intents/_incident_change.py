@@ -1,4 +1,4 @@
-"""Acknowledge and resolve share one transaction and one way of answering."""
+"""Acknowledge and resolve share one atomic update and one way of answering."""
 from fulfillment import Reply, Turn
 from intents import _oncall
 

@@ -1,4 +1,4 @@
-"""Acknowledge an incident, in a transaction: of two people at once, exactly one wins."""
+"""Acknowledge an incident atomically: of two people at once, exactly one wins."""
 from fulfillment import Param, Reply, Turn, intent
 from intents._incident_change import change
 

@@ -1,4 +1,4 @@
-"""Resolve an incident, in a transaction."""
+"""Resolve an incident atomically (see _oncall.change_incident)."""
 from fulfillment import Param, Reply, Turn, intent
 from intents._incident_change import change
 
