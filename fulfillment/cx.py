@@ -27,7 +27,7 @@ def camel(key: str) -> str:
 def keys(value: Any, _depth: int = 0) -> Any:
     """Proto-JSON objects with snake_case keys turned to lowerCamelCase, except inside
     parameter maps, whose keys are the agent's own names."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         out = {}
         for key, item in value.items():
             name = camel(key) if isinstance(key, str) else key
@@ -39,7 +39,7 @@ def keys(value: Any, _depth: int = 0) -> Any:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def parse(raw_body: Mapping[str, Any]) -> Turn:
@@ -64,7 +64,7 @@ def parse(raw_body: Mapping[str, Any]) -> Turn:
 
     form = {}
     for info in _mapping(page_info.get("formInfo")).get("parameterInfo") or []:
-        if isinstance(info, Mapping) and info.get("displayName"):
+        if isinstance(info, dict) and info.get("displayName"):
             form[info["displayName"]] = FormParameter(
                 name=str(info["displayName"]), state=str(info.get("state") or ""),
                 value=info.get("value"), required=as_bool(info.get("required")),

@@ -41,10 +41,9 @@ def budget_for(turn: Turn, settings) -> float:
     return settings.es_budget_s if turn.dialect == "es" else settings.cx_budget_s
 
 
-def _call(turn: Turn) -> Outcome:
-    handler, is_fallback = router.handler_for(turn)
+def _call(chosen: router.Intent, is_fallback: bool, turn: Turn) -> Outcome:
     try:
-        reply = handler(turn)
+        reply = chosen.handler(turn)
     except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
         if store.is_unavailable(exc):
             return Outcome(Reply.say(MESSAGES["db_unavailable"]), "db_unavailable",
@@ -52,15 +51,18 @@ def _call(turn: Turn) -> Outcome:
         return Outcome(Reply.say(MESSAGES["handler_error"]), "handler_error", traceback.format_exc())
     if not isinstance(reply, Reply):
         return Outcome(Reply.say(MESSAGES["handler_error"]), "handler_error",
-                       f"handler {handler.__name__} returned {type(reply).__name__}, not a Reply")
+                       f"handler {chosen.handler.__name__} returned {type(reply).__name__}, not a Reply")
     return Outcome(reply, "fallback" if is_fallback else "ok")
 
 
 def run(turn: Turn, measure: telemetry.Measure) -> Outcome:
     """The handler's outcome, or a polite timeout once the measure's deadline passes."""
-    context = contextvars.copy_context()     # the handler thread sees this request's Measure
+    chosen, is_fallback = router.intent_for(turn)
     with measure.stage("handler"):
-        future = _pool.submit(context.run, _call, turn)
+        if chosen.inline:
+            return _call(chosen, is_fallback, turn)
+        context = contextvars.copy_context()     # the handler thread sees this request's Measure
+        future = _pool.submit(context.run, _call, chosen, is_fallback, turn)
         try:
             return future.result(timeout=max(measure.remaining(), 0.0))
         except FutureTimeout:

@@ -25,11 +25,11 @@ class BadRequest(ValueError):
 
 
 def detect(body: Any) -> str:
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     if "queryResult" in body or "query_result" in body:
         query = body.get("queryResult", body.get("query_result"))
-        if not isinstance(query, Mapping):
+        if not isinstance(query, dict):
             raise BadRequest("queryResult must be an object")
         return "es"
     if "result" in body and ("lang" in body or "sessionId" in body or "originalRequest" in body):
@@ -37,7 +37,7 @@ def detect(body: Any) -> str:
                          "switch the agent to the v2 API")
     if _CX_KEYS & body.keys():
         for key in ("sessionInfo", "session_info", "pageInfo", "page_info", "fulfillmentInfo", "fulfillment_info"):
-            if key in body and not isinstance(body[key], (Mapping, type(None))):
+            if key in body and not isinstance(body[key], (dict, type(None))):
                 raise BadRequest(f"{key} must be an object")
         return "cx"
     raise BadRequest("not a Dialogflow webhook request: expected queryResult (ES v2) or "

@@ -40,7 +40,7 @@ _PLATFORMS = {
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     """Dialogflow sends `[]` for empty parameter maps, sometimes null: both mean {}."""
-    return value if isinstance(value, Mapping) else {}
+    return value if isinstance(value, dict) else {}
 
 
 def split_session(name: str) -> tuple[str, str]:
@@ -56,7 +56,7 @@ def parse(body: Mapping[str, Any]) -> Turn:
     contexts: dict[str, Context] = {}
     session = body.get("session") if isinstance(body.get("session"), str) else ""
     for raw in query.get("outputContexts") or []:
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             continue
         path, _ = split_session(raw["name"])
         session = session or path
@@ -128,15 +128,22 @@ def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, s
 
 
 def _user_id(surface: str, payload: Mapping[str, Any]) -> str:
+    if not payload:
+        return ""
     data = _mapping(payload.get("data"))
-    candidates = {
-        "google_assistant": [_mapping(payload.get("user")).get("userId")],
-        "slack": [data.get("user"), _mapping(data.get("event")).get("user")],
-        "telegram": [_mapping(_mapping(data.get("message")).get("from")).get("id"),
-                     _mapping(data.get("from")).get("id")],
-        "facebook": [_mapping(data.get("sender")).get("id")],
-        "telephony": [_mapping(payload.get("telephony")).get("caller_id")],
-    }.get(surface, [])
+    if surface == "google_assistant":
+        candidates = [_mapping(payload.get("user")).get("userId")]
+    elif surface == "slack":
+        candidates = [data.get("user"), _mapping(data.get("event")).get("user")]
+    elif surface == "telegram":
+        candidates = [_mapping(_mapping(data.get("message")).get("from")).get("id"),
+                      _mapping(data.get("from")).get("id")]
+    elif surface == "facebook":
+        candidates = [_mapping(data.get("sender")).get("id")]
+    elif surface == "telephony":
+        candidates = [_mapping(payload.get("telephony")).get("caller_id")]
+    else:
+        candidates = []
     candidates += [_mapping(payload.get("user")).get("userId"), payload.get("userId")]
     found = next((c for c in candidates if c not in (None, "")), "")
     return f"{surface}:{found}" if found else ""

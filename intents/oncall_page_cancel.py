@@ -3,7 +3,7 @@ from fulfillment import Reply, Turn, intent
 from intents.oncall_page import PENDING
 
 
-@intent("oncall.page.cancel", parent="oncall.page", input_contexts=[PENDING],
+@intent("oncall.page.cancel", inline=True, parent="oncall.page", input_contexts=[PENDING],
         phrases=["no", "cancel", "don't", "never mind"])
 def oncall_page_cancel(turn: Turn) -> Reply:
     return (Reply.say("OK, I won't page anyone.")

@@ -2,7 +2,7 @@
 from fulfillment import Reply, Turn, intent, telemetry
 
 
-@intent("webhook.health", phrases=["how fast are you", "are you healthy", "what is your latency"])
+@intent("webhook.health", inline=True, phrases=["how fast are you", "are you healthy", "what is your latency"])
 def webhook_health(turn: Turn) -> Reply:
     stats = telemetry.recent_stats()
     if not stats["count"]:

@@ -1,0 +1,37 @@
+"""CPU cost per request with the handler called directly (no HTTP): µs of process time.
+
+    python bench/inprocess.py TARGET_DIR BODY_FILE N  ->  prints the median µs per call"""
+import statistics
+import sys
+import time
+
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(1, sys.argv[1].rsplit("/bench/", 1)[0])
+import main  # noqa: E402
+from werkzeug.test import EnvironBuilder  # noqa: E402
+from flask import Request  # noqa: E402
+
+body = open(sys.argv[2], "rb").read()
+n = int(sys.argv[3])
+
+
+def request():
+    return Request(EnvironBuilder(method="POST", path="/", data=body, content_type="application/json").get_environ())
+
+
+import io, contextlib  # noqa: E402,E401
+for _ in range(50):                                   # warm up caches and lazy imports
+    with contextlib.redirect_stdout(io.StringIO()):
+        main.webhook(request())
+samples = []
+sink = io.StringIO()
+for _ in range(5):
+    requests = [request() for _ in range(n)]          # building the request is not the handler's cost
+    with contextlib.redirect_stdout(sink):
+        started = time.process_time()
+        for r in requests:
+            result = main.webhook(r)
+        samples.append((time.process_time() - started) / n * 1e6)
+    sink.seek(0)
+    sink.truncate()
+print(f"{statistics.median(samples):.1f}")
