@@ -10,7 +10,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@$(PY) scripts/ensure_emulator.py
+	@$(PY) scripts/ensure_tools.py
 	touch $(STAMP)
 
 install: $(STAMP)

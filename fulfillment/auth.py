@@ -20,7 +20,6 @@ import os
 import re
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 
 from .config import settings
@@ -158,6 +157,8 @@ class _CertCache:
             entry = self._entries.get(url)
             if entry and entry[0] > time.monotonic():
                 return entry[1]
+            import urllib.request       # only ID-token setups need it, and only once
+
             with urllib.request.urlopen(url, timeout=3) as response:
                 certs = json.loads(response.read())
                 max_age = re.search(r"max-age=(\d+)", response.headers.get("Cache-Control", ""))

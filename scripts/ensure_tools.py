@@ -1,5 +1,7 @@
-"""Make sure a Firestore emulator can start here: Google's (Google Cloud CLI component,
-Java) if installed, else the npm fallback (installed from package.json). Run by `make`."""
+"""Make sure the tools the suite needs can run here (run by `make` on first use):
+a Firestore emulator — Google's (Google Cloud CLI component, Java) if installed, else the npm
+fallback from package.json — and, best effort, wrk for the benchmarks."""
+import os
 import shutil
 import subprocess
 import sys
@@ -17,3 +19,11 @@ elif shutil.which("npm") and shutil.which("node"):
 else:
     sys.exit("No Firestore emulator: install the Google Cloud CLI with its cloud-firestore-emulator "
              "component and Java, or Node.js and npm for the fallback.")
+
+if not shutil.which("wrk") and shutil.which("apt-get") and os.geteuid() == 0:
+    print("installing wrk for the benchmarks (apt-get)")
+    subprocess.run("apt-get install -y -qq wrk >/dev/null 2>&1 || "
+                   "(apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1)",
+                   shell=True, check=False)
+if not shutil.which("wrk"):
+    print("wrk is not installed: the benchmark smoke test will skip (apt-get install wrk)")
