@@ -21,5 +21,5 @@ def test_bench_runs_end_to_end(tmp_path):
                             "ours: oncall.current (Firestore)"}
     for target, figures in results.items():
         assert figures["rps"] > 0 and figures["errors"] == 0 and figures["cold_start_ms"] > 0, target
-    assert results["ours: oncall.current (Firestore)"]["rpcs_per_request"] == pytest.approx(1.0)
+    assert results["ours: oncall.current (Firestore)"]["rpcs_per_request"] == pytest.approx(1.0, abs=0.02)   # + a name-cache refresh
     assert "| floor |" in result.stdout and "ours/floor" in result.stdout
