@@ -132,7 +132,7 @@ def test_acknowledge_unknown_and_invalid(server, seeded):
 
 def test_acknowledge_race_exactly_one_wins(server, seeded, emulator):
     if emulator.weak:
-        pytest.skip("the npm fallback emulator has no transaction isolation")
+        pytest.skip("the npm fallback emulator ignores update-time preconditions and has no transaction isolation, so a race cannot be judged on it")
     callers = 12
 
     def ack(i):

@@ -193,7 +193,7 @@ def test_concurrent_acknowledge_and_resolve_match_a_serial_order(server, seeded,
     the one recorded, at most one per action; a caller told "already" names the recorded
     one; a caller told the database was too slow may or may not have won (retrying tells)."""
     if emulator.weak:
-        pytest.skip("the npm fallback emulator has no transaction isolation")
+        pytest.skip("the npm fallback emulator ignores update-time preconditions and has no transaction isolation, so a race cannot be judged on it")
     open_numbers = [41, 42, 44, 46, 49, 50]
     jobs = [(action, n, f"U{i}") for n in open_numbers for action in ("acknowledge", "resolve") for i in range(4)]
     random.Random(3).shuffle(jobs)
