@@ -4,7 +4,7 @@ The one place that looks at a body's top-level keys to decide; `es` and `cx` do 
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from . import cx, es
 from .reply import Reply

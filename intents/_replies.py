@@ -26,3 +26,24 @@ def service_or_none(name: str):
         return None, (Reply.say(f"{thing.name} is a team. Which of its services: {', '.join(services)}?")
                       .chips(*services[:4]))
     return thing, None
+
+
+def ask_for_service(turn, prompt: str):
+    """(Service, None), or (None, the reply to give): the prompt when no service was named,
+    close matches when the name is unknown, the team's services when a team was named."""
+    name = turn.text("service")
+    if not name:
+        return None, Reply.say(prompt).chips(*_oncall.known_services(4))
+    return service_or_none(name)
+
+
+def ask_for_service_or_team(turn, prompt: str):
+    """((kind, service or team, owning team or None), None), or (None, the reply to give)."""
+    name = turn.text("service")
+    if not name:
+        return None, Reply.say(prompt).chips(*_oncall.known_services(4))
+    found = _oncall.resolve(name)
+    if found is None:
+        return None, unknown_name(name)
+    kind, thing = found
+    return (kind, thing, _oncall.team_of(kind, thing)), None

@@ -1,7 +1,7 @@
 """When a service was last deployed: version, who, when, status."""
 from fulfillment import Param, Reply, Turn, intent
 from intents import _oncall
-from intents._replies import service_or_none
+from intents._replies import ask_for_service
 
 
 @intent("deploy.latest",
@@ -9,10 +9,7 @@ from intents._replies import service_or_none
                  "what version of [search](service) is live"],
         params={"service": Param("@service", required=True, prompt="Which service?")})
 def deploy_latest(turn: Turn) -> Reply:
-    name = turn.text("service")
-    if not name:
-        return Reply.say("Which service?").chips(*_oncall.known_services(4))
-    service, problem = service_or_none(name)
+    service, problem = ask_for_service(turn, "Which service?")
     if problem:
         return problem
     deploy = _oncall.latest_deploy(service.id)

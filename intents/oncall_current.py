@@ -1,7 +1,7 @@
 """Who is on call for a service or team, right now, in their own time."""
 from fulfillment import Param, Reply, Turn, intent
 from intents import _oncall
-from intents._replies import unknown_name
+from intents._replies import ask_for_service_or_team
 
 
 @intent("oncall.current",
@@ -10,14 +10,10 @@ from intents._replies import unknown_name
                  "who do I call about [search](service)"],
         params={"service": Param("@service", required=True, prompt="For which service or team?")})
 def oncall_current(turn: Turn) -> Reply:
-    name = turn.text("service")
-    if not name:
-        return Reply.say("For which service or team?").chips(*_oncall.known_services(4))
-    found = _oncall.resolve(name)
-    if found is None:
-        return unknown_name(name)
-    kind, thing = found
-    team = _oncall.team_of(kind, thing)
+    found, problem = ask_for_service_or_team(turn, "For which service or team?")
+    if problem:
+        return problem
+    kind, thing, team = found
     if team is None:
         return Reply.say(f"{thing.name} has no owning team on record, so I can't tell who is on call.")
     shift = _oncall.current_shift(team.id)

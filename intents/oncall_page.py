@@ -1,7 +1,7 @@
 """Page the on-call: ask for confirmation first, with the pending page in a context."""
 from fulfillment import Param, Reply, Turn, intent
 from intents import _oncall
-from intents._replies import service_or_none, unknown_name
+from intents._replies import ask_for_service_or_team
 
 PENDING = "page-pending"
 
@@ -14,14 +14,10 @@ PENDING = "page-pending"
                 "message": Param("@sys.any", prompt="What should the page say?")},
         output_contexts=[(PENDING, 2)])
 def oncall_page(turn: Turn) -> Reply:
-    name = turn.text("service")
-    if not name:
-        return Reply.say("Page the on-call for which service?").chips(*_oncall.known_services(4))
-    found = _oncall.resolve(name)
-    if found is None:
-        return unknown_name(name)
-    kind, thing = found
-    team = _oncall.team_of(kind, thing)
+    found, problem = ask_for_service_or_team(turn, "Page the on-call for which service?")
+    if problem:
+        return problem
+    kind, thing, team = found
     shift = _oncall.current_shift(team.id) if team else None
     if shift is None:
         return Reply.say(f"Nobody is on call for {thing.name} right now, so there is nobody to page.")

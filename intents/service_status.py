@@ -1,7 +1,7 @@
 """How a service is doing: status, SLO, error budget, open incidents; with a card."""
 from fulfillment import Button, Param, Reply, Turn, intent
 from intents import _oncall
-from intents._replies import service_or_none
+from intents._replies import ask_for_service
 
 STATUS_WORDS = {"operational": "operating normally", "degraded": "degraded",
                 "outage": "in an outage", "maintenance": "under maintenance"}
@@ -12,10 +12,7 @@ STATUS_WORDS = {"operational": "operating normally", "degraded": "degraded",
                  "is [search](service) ok", "how's [auth](service)"],
         params={"service": Param("@service", required=True, prompt="Which service?")})
 def service_status(turn: Turn) -> Reply:
-    name = turn.text("service")
-    if not name:
-        return Reply.say("Which service?").chips(*_oncall.known_services(4))
-    service, problem = service_or_none(name)
+    service, problem = ask_for_service(turn, "Which service?")
     if problem:
         return problem
     doc = _oncall.get_service_doc(service.id) or {}

@@ -1,7 +1,6 @@
 """The real functions-framework server on loopback: samples in, valid answers out; bad
 input refused with a JSON error; one structured log line per request."""
 import json
-import os
 
 import pytest
 import requests
