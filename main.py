@@ -37,7 +37,7 @@ def webhook(request):
     except BadRequest as exc:
         measure.fields.setdefault("outcome", "unauthorized" if exc.status == 401 else "bad_request")
         measure.fields["error"] = str(exc)
-        return _respond(request, measure, exc.status, {"error": str(exc)}, headers=getattr(exc, "headers", None))
+        return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
         measure.fields.update(health.crash_fields())
         return _respond(request, measure, 200, health.crash_reply(body))

@@ -35,10 +35,9 @@ class Unauthorized(BadRequest):
     """401 with the challenges a client can answer (RFC 9110 allows several)."""
 
     def __init__(self, message: str, basic: bool = False, bearer: bool = False):
-        super().__init__(message, 401)
         challenges = (['Basic realm="watchkeeper", charset="UTF-8"'] if basic else []) + \
                      (['Bearer error="invalid_token"'] if bearer else [])
-        self.headers = {"WWW-Authenticate": ", ".join(challenges)} if challenges else {}
+        super().__init__(message, 401, {"WWW-Authenticate": ", ".join(challenges)} if challenges else None)
 
 
 @dataclass(frozen=True)

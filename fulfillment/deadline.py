@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import traceback
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from . import router, store, telemetry
@@ -20,7 +20,18 @@ from .turn import Turn
 
 log = logging.getLogger("fulfillment")
 
-_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="handler")
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _workers():
+    """The handler threads, started on the first request that needs one."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            _pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="handler")
+    return _pool
 
 
 @dataclass(frozen=True)
@@ -62,9 +73,9 @@ def run(turn: Turn, measure: telemetry.Measure) -> Outcome:
         if chosen.inline:
             return _call(chosen, is_fallback, turn)
         context = contextvars.copy_context()     # the handler thread sees this request's Measure
-        future = _pool.submit(context.run, _call, chosen, is_fallback, turn)
+        future = _workers().submit(context.run, _call, chosen, is_fallback, turn)
         try:
             return future.result(timeout=max(measure.remaining(), 0.0))
-        except FutureTimeout:
+        except TimeoutError:                   # concurrent.futures' is the builtin since 3.11
             return Outcome(Reply.say(MESSAGES["timeout"]), "timeout",
                            "firestore" if store.in_flight(measure) else "handler")

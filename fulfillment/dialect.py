@@ -19,9 +19,10 @@ _CX_KEYS = {"fulfillmentInfo", "fulfillment_info", "sessionInfo", "session_info"
 class BadRequest(ValueError):
     """A body we cannot serve; the message is safe to show the caller."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, headers: dict | None = None):
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
 
 
 def detect(body: Any) -> str:

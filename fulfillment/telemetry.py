@@ -84,10 +84,11 @@ def hash_session(session_id: str) -> str:
 
 
 def trace_fields(headers, project: str) -> dict[str, Any]:
-    """Cloud Logging trace correlation from X-Cloud-Trace-Context or W3C traceparent."""
+    """Cloud Logging trace correlation from X-Cloud-Trace-Context or W3C traceparent
+    (`headers` is the WSGI environ: HTTP_* keys)."""
     out: dict[str, Any] = {}
-    cloud = headers.get("X-Cloud-Trace-Context", "")
-    parent = headers.get("traceparent", "")
+    cloud = headers.get("HTTP_X_CLOUD_TRACE_CONTEXT", "")
+    parent = headers.get("HTTP_TRACEPARENT", "")
     trace = span = ""
     sampled = None
     if cloud:
@@ -110,6 +111,8 @@ def trace_fields(headers, project: str) -> dict[str, Any]:
 def finish(measure: Measure, request, status: int, response_bytes: int, project: str) -> dict[str, Any]:
     """Write the request's one log line and remember its latency for `recent_stats`."""
     latency_ms = measure.elapsed_ms()
+    environ = request.environ
+    method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "") or "/"
     outcome = measure.fields.get("outcome", "ok")
     severity = measure.fields.pop("severity", None) or (
         "ERROR" if outcome == "handler_error" else
@@ -117,18 +120,18 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
     entry: dict[str, Any] = {
         "severity": severity,
         "message": measure.fields.pop("message", None) or
-        f"{request.method} {request.path} {status} {outcome} {measure.fields.get('intent', '')} {latency_ms:.0f}ms".replace("  ", " "),
+        f"{method} {path} {status} {outcome} {measure.fields.get('intent', '')} {latency_ms:.0f}ms".replace("  ", " "),
         "httpRequest": {
-            "requestMethod": request.method,
-            "requestUrl": request.path,
+            "requestMethod": method,
+            "requestUrl": path,
             "status": status,
             "latency": f"{latency_ms / 1000:.3f}s",
-            "userAgent": request.headers.get("User-Agent", "")[:200],
-            "remoteIp": request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip(),
-            "requestSize": str(request.content_length or 0),
+            "userAgent": environ.get("HTTP_USER_AGENT", "")[:200],
+            "remoteIp": (environ.get("HTTP_X_FORWARDED_FOR") or environ.get("REMOTE_ADDR") or "").split(",")[0].strip(),
+            "requestSize": environ.get("CONTENT_LENGTH") or "0",
             "responseSize": str(response_bytes),
         },
-        **trace_fields(request.headers, project),
+        **trace_fields(environ, project),
         "outcome": outcome,
         "latency_ms": round(latency_ms, 2),
         "stages_ms": {name: round(measure.stages.get(name, 0.0), 2) for name in ("parse", "handler", "render")}
@@ -142,7 +145,7 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
     with _write_lock:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
-    if request.method == "POST":
+    if method == "POST":
         with _recent_lock:
             _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
     _current.set(None)

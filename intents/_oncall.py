@@ -15,14 +15,12 @@ DIRECTORY_TTL_S seconds (default 60) so that name resolution costs no round trip
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fulfillment import store
 
@@ -116,6 +114,8 @@ def resolve(name: str) -> tuple[str, Service | Team] | None:
 
 def suggestions(name: str, limit: int = 3) -> list[str]:
     """Display names of services/teams that sound like `name`."""
+    import difflib                    # only unknown names need it
+
     names = directory().names
     close = difflib.get_close_matches(_norm(name), list(names), n=8, cutoff=0.5)
     out: list[str] = []
@@ -165,6 +165,8 @@ def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
 
 def local_time(moment: dt.datetime, timezone: str) -> str:
     """'Fri 17:00 CET' in the person's own time zone."""
+    from zoneinfo import ZoneInfo
+
     try:
         zone = ZoneInfo(timezone or "UTC")
     except Exception:                 # an unknown zone name in the data: fall back to UTC
