@@ -78,3 +78,30 @@ def test_absent_database_gets_a_polite_answer(emulator):
         assert log["outcome"] == "ok"
     finally:
         stop_server(server)
+
+
+def test_emulator_stopped_mid_service(emulator, monkeypatch):
+    """A database that was there and goes away: answers stay polite and on time."""
+    import emulator as emulator_script
+    import seed
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import firestore
+
+    own = emulator_script.start()
+    try:
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", own.host)   # the client reads it when created
+        seed.seed(firestore.Client(project="watchkeeper-test", credentials=AnonymousCredentials()))
+        server = start_server({"FIRESTORE_EMULATOR_HOST": own.host, "DEADLINE_ES_S": str(BUDGET)}, name="stopped")
+        try:
+            _, response, log = timed(server, es_request("incident.list"))
+            assert log["outcome"] == "ok" and "most urgent" in response.text
+            own.stop()
+            for intent, params in DB_INTENTS:
+                elapsed, response, log = timed(server, es_request(intent, params=params))
+                assert response.status_code == 200 and elapsed <= BUDGET + SLACK, (intent, elapsed)
+                assert "can't reach the database" in response.text or "taking too long" in response.text
+                assert log["outcome"] in ("db_unavailable", "timeout")
+        finally:
+            stop_server(server)
+    finally:
+        own.stop()
