@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import rich
-from .reply import Payload, Reply, Speech, Text
+from .reply import ItemList, Payload, Reply, Speech, Text
 from .turn import FormParameter, Turn, as_bool
 
 log = logging.getLogger("fulfillment")
@@ -129,6 +129,8 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
             else:
                 messages.append({"payload": dict(message.data)})
         elif not voice:
+            if isinstance(message, ItemList) and turn.surface != "messenger":
+                messages.append({"text": {"text": [rich.list_as_text(message)]}})   # readable anywhere
             rich_entries.extend(rich.messenger_entries(message))
     if rich_entries:
         messages.append({"payload": {"richContent": [rich_entries]}})

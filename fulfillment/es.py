@@ -217,9 +217,7 @@ def _generic(message) -> list[dict[str, Any]]:
             image["accessibilityText"] = message.alt
         return [{"image": image}]
     if isinstance(message, ItemList):
-        lines = [f"{i}. {item.title}" + (f" — {item.description}" if item.description else "")
-                 for i, item in enumerate(message.items, 1)]
-        return [{"text": {"text": ["\n".join([message.title, *lines]) if message.title else "\n".join(lines)]}}]
+        return [{"text": {"text": [rich.list_as_text(message)]}}]
     if isinstance(message, LinkOut):
         return [{"card": {"title": message.title, "buttons": [{"text": message.title, "postback": message.url}]}}]
     return []

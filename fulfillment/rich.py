@@ -47,6 +47,13 @@ def messenger_entries(message) -> list[dict[str, Any]]:
     return []
 
 
+def list_as_text(message: ItemList) -> str:
+    """A list for surfaces without one: a numbered text bubble."""
+    lines = [f"{i}. {item.title}" + (f" — {item.description}" if item.description else "")
+             for i, item in enumerate(message.items, 1)]
+    return "\n".join([message.title, *lines] if message.title else lines)
+
+
 def google_payload(reply: Reply) -> dict[str, Any]:
     """`payload.google` for Actions on Google: simpleResponse first, at most two bubbles,
     suggestions and a link-out apart, a list as an OPTION system intent."""

@@ -3,6 +3,7 @@ functions-framework (the same server the function runs on when deployed)."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,23 +17,32 @@ import emulator  # noqa: E402
 
 def main() -> int:
     port = os.environ.get("PORT", "8080")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))     # `kill` cleans up like Ctrl-C does
     emu = emulator.start()
     os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
     os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "watchkeeper-local")
+    server = None
     try:
         import seed
         from fulfillment import store
 
         count = seed.seed(store.client())
         print(f"Firestore emulator ({emu.kind}) on {emu.host}, seeded {count} documents", flush=True)
-        print(f"Webhook on http://127.0.0.1:{port}/  (try: python -m fulfillment say \"who is on call for "
-              f"payments\" --intent oncall.current --param service=payments)", flush=True)
+        print(f"Webhook on http://127.0.0.1:{port}/  (try: .venv/bin/python -m fulfillment say \"who is on call "
+              f"for payments\" --intent oncall.current --param service=payments --url http://127.0.0.1:{port}/)",
+              flush=True)
         server = subprocess.Popen([sys.executable, "-m", "functions_framework", "--target=webhook",
                                    "--host=127.0.0.1", f"--port={port}"], cwd=ROOT, env=os.environ.copy())
         return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
         emu.stop()
 
 

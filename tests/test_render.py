@@ -188,3 +188,12 @@ def test_shared_cx_snake_case_response_is_what_we_refuse_to_emit():
                           _turn("cx", "console"))
     assert ours["pageInfo"]["formInfo"]["parameterInfo"] == sample["page_info"]["form_info"]["parameter_info"]
     assert ours["sessionInfo"] == sample["sessionInfo"]
+
+
+def test_cx_lists_stay_readable_off_messenger():
+    reply = Reply.list("Incidents", [ListItem("#42 Visa failing", "sev 1"), ListItem("#41 Slow", "sev 2")])
+    console = dialect.render(reply, _turn("cx", "console"))["fulfillmentResponse"]["messages"]
+    assert console[0] == {"text": {"text": ["Incidents\n1. #42 Visa failing — sev 1\n2. #41 Slow — sev 2"]}}
+    assert "richContent" in console[1]["payload"]
+    messenger = dialect.render(reply, _turn("cx", "messenger"))["fulfillmentResponse"]["messages"]
+    assert len(messenger) == 1 and "richContent" in messenger[0]["payload"]
