@@ -17,6 +17,7 @@ import contextvars
 import hashlib
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -141,15 +142,34 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
     }
     if measure.warnings:
         entry["warnings"] = measure.warnings[:20]
-    line = json.dumps(entry, ensure_ascii=False, default=str)
-    with _write_lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+    emit(json.dumps(entry, ensure_ascii=False, default=str))
     if method == "POST":
         with _recent_lock:
             _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
     _current.set(None)
     return entry
+
+
+def emit(line: str) -> None:
+    """One log line to stdout, as one write(2): lines up to PIPE_BUF (4 KiB) cannot interleave,
+    so concurrent requests need no lock (a lock here queued every request behind the slowest
+    write). Longer lines (stack traces) and a redirected stdout take the lock."""
+    data = (line + "\n").encode()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):       # redirected to an in-memory stream
+        with _write_lock:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        return
+    if len(data) <= 4096:
+        written = os.write(fd, data)
+        if written == len(data):
+            return
+        data = data[written:]
+    with _write_lock:
+        while data:
+            data = data[os.write(fd, data):]
 
 
 def recent_stats(window_s: float = 3600.0) -> dict[str, Any]:
@@ -185,9 +205,7 @@ class _ToRequestLog(logging.Handler):
         entry = {"severity": record.levelname, "message": message, "logger": record.name}
         if record.exc_info:
             entry["message"] += "\n" + logging.Formatter().formatException(record.exc_info)
-        with _write_lock:
-            sys.stdout.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-            sys.stdout.flush()
+        emit(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 def install_log_handler() -> None:
