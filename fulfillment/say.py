@@ -155,17 +155,38 @@ def main(args) -> int:
     return 0
 
 
+def sessions_client(endpoint: str | None = None, insecure: bool = False, location: str = "global"):
+    """The official SessionsClient: the regional endpoint for a regional agent, or `endpoint`."""
+    from google.cloud import dialogflow_v2
+
+    if endpoint and insecure:
+        import grpc
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud.dialogflow_v2.services.sessions.transports import SessionsGrpcTransport
+
+        transport = SessionsGrpcTransport(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
+        return dialogflow_v2.SessionsClient(transport=transport)
+    if not endpoint and location and location != "global":
+        endpoint = f"{location}-dialogflow.googleapis.com"
+    return dialogflow_v2.SessionsClient(client_options={"api_endpoint": endpoint} if endpoint else None)
+
+
 def _live(args) -> int:
-    """Ask the live agent (needs credentials), and show its reply the same way."""
+    """Ask the live agent (`detect_intent`, with your credentials) and show its reply the same way."""
     from google.cloud import dialogflow_v2
 
     state = load_state(args.session)
-    client = dialogflow_v2.SessionsClient()
-    session = client.session_path(args.project, state["session_id"])
+    client = sessions_client(args.endpoint, args.insecure, args.location)
+    if args.location and args.location != "global":
+        session = f"projects/{args.project}/locations/{args.location}/agent/sessions/{state['session_id']}"
+    else:
+        session = f"projects/{args.project}/agent/sessions/{state['session_id']}"
     query = dialogflow_v2.QueryInput(text=dialogflow_v2.TextInput(text=args.text, language_code=args.language))
     result = client.detect_intent(request={"session": session, "query_input": query}).query_result
     response = json.loads(dialogflow_v2.QueryResult.to_json(result))
     print(f"  you> {args.text}   (matched {result.intent.display_name or 'nothing'})")
     show(response)
-    save_state(args.session, state)
+    if args.json:
+        print(json.dumps(response, indent=2, ensure_ascii=False))
+    save_state(args.session, state)          # the agent keeps the contexts; we keep the session id
     return 0

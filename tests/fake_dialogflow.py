@@ -66,3 +66,26 @@ class AgentsServer:
 
     def stop(self):
         self.server.stop(0)
+
+
+class SessionsServer:
+    """Dialogflow's Sessions service (DetectIntent): answers from a canned QueryResult and
+    records what the client sent."""
+
+    def __init__(self, result: dialogflow_v2.QueryResult):
+        self.requests: list[dialogflow_v2.DetectIntentRequest] = []
+        self.result = result
+        self.server = grpc.server(futures.ThreadPoolExecutor(2))
+        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("google.cloud.dialogflow.v2.Sessions", {
+            "DetectIntent": grpc.unary_unary_rpc_method_handler(
+                self._detect, request_deserializer=dialogflow_v2.DetectIntentRequest.deserialize,
+                response_serializer=dialogflow_v2.DetectIntentResponse.serialize)})])
+        self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
+        self.server.start()
+
+    def _detect(self, request, context):
+        self.requests.append(request)
+        return dialogflow_v2.DetectIntentResponse(response_id="r1", query_result=self.result)
+
+    def stop(self):
+        self.server.stop(0)

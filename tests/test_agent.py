@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from fake_dialogflow import AgentsServer
+from fake_dialogflow import AgentsServer, SessionsServer
 from fulfillment import agent_export, agent_sync, router
 
 
@@ -139,3 +139,31 @@ def test_say_cx_and_card(server, seeded, tmp_path):
     result = subprocess.run([sys.executable, "-m", "fulfillment", "say", "hi", "--intent", "welcome", "--cx",
                              "--url", server.url + "/"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert "bot> Hi, I'm Watchkeeper" in result.stdout and "<chips>" not in result.stdout and "[ Who is on call? ]" in result.stdout
+
+
+def test_say_against_the_live_agent_api(tmp_path):
+    """`say --project` speaks DetectIntent through the official client and shows the reply."""
+    from google.cloud import dialogflow_v2
+    result = dialogflow_v2.QueryResult(
+        query_text="who is on call for payments", language_code="en",
+        intent=dialogflow_v2.Intent(display_name="oncall.current"),
+        fulfillment_messages=[dialogflow_v2.Intent.Message(text=dialogflow_v2.Intent.Message.Text(text=["Ana is on call."])),
+                              dialogflow_v2.Intent.Message(quick_replies=dialogflow_v2.Intent.Message.QuickReplies(
+                                  quick_replies=["Page Ana"]))])
+    fake = SessionsServer(result)
+    try:
+        run = subprocess.run([sys.executable, "-m", "fulfillment", "say", "who is on call for payments", "--project", "p9",
+                              "--endpoint", fake.address, "--insecure", "--session", "live", "--language", "de"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(ROOT),
+                                                                                              "PATH": "/usr/bin:/bin"})
+        assert run.returncode == 0, run.stderr
+        assert "(matched oncall.current)" in run.stdout and "bot> Ana is on call." in run.stdout and "[ Page Ana ]" in run.stdout
+        sent = fake.requests[0]
+        assert sent.session.startswith("projects/p9/agent/sessions/say-")
+        assert sent.query_input.text.text == "who is on call for payments" and sent.query_input.text.language_code == "de"
+        again = subprocess.run([sys.executable, "-m", "fulfillment", "say", "yes", "--project", "p9", "--endpoint",
+                                fake.address, "--insecure", "--session", "live"], cwd=tmp_path, capture_output=True,
+                               text=True, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        assert again.returncode == 0 and fake.requests[1].session == sent.session     # the session is kept
+    finally:
+        fake.stop()
