@@ -35,7 +35,7 @@ def webhook(request):
             payload = limits.fit(result.reply, lambda reply: dialect.render(reply, turn))
         return _respond(request, measure, 200, payload)
     except BadRequest as exc:
-        measure.fields.setdefault("outcome", "unauthorized" if exc.status == 401 else "bad_request")
+        measure.fields.setdefault("outcome", "unauthorized" if exc.status in (401, 503) else "bad_request")
         measure.fields["error"] = str(exc)
         return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer

@@ -1,7 +1,7 @@
 """Answer before Dialogflow gives up, whatever the handler or the database does.
 
-The handler runs on a worker thread; the request thread waits for it only as long as the
-budget allows. A late handler's reply is simply dropped: Replies are immutable and the
+The handler runs on a worker thread (unless declared `inline`: no I/O, returns at once); the
+request thread waits for it only as long as the budget allows. A late handler's reply is simply dropped: Replies are immutable and the
 response was already built from another one, so nothing the late thread does can reach it.
 Firestore calls made by the late thread fail fast, because `store` gives each RPC the
 time that is left (none, by then).

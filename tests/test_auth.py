@@ -159,6 +159,7 @@ def test_production_without_auth_refuses_unless_opted_out(emulator):
     try:
         response, log = closed.traced_post(es_request("welcome"))
         assert response.status_code == 503 and "not configured" in response.json()["error"]
+        assert log["outcome"] == "unauthorized"
         assert "NO WEBHOOK AUTHENTICATION CONFIGURED" in closed.log_path.read_text()
     finally:
         stop_server(closed)
