@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from fulfillment.simulate import es_request  # noqa: E402
+from procinfo import rss_kib  # noqa: E402
 
 TARGETS = {
     "floor": BENCH / "targets" / "floor",
@@ -68,17 +69,6 @@ def post(url: str, body: bytes, timeout: float = 5) -> tuple[int, bytes]:
     request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, response.read()
-
-
-def rss_kib(pgid: int) -> int:
-    total = 0
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and os.getpgid(int(proc.name)) == pgid:
-                total += int(next(l for l in (proc / "status").read_text().splitlines() if l.startswith("VmRSS:")).split()[1])
-        except (OSError, StopIteration, ProcessLookupError):
-            continue
-    return total
 
 
 def serve_and_load(target: str, emulator_host: str, duration: float, connections: int, log_dir: Path) -> dict:

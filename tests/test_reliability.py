@@ -10,7 +10,6 @@ import os
 import random
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,6 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ROOT, assert_valid_response, start_server, stop_server
 from fulfillment.simulate import cx_request, es_request
+from procinfo import rss_kib
 from tcp_proxy import Proxy
 
 FIGURES: dict[str, dict] = {}
@@ -291,19 +291,6 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
 
 # ---- bounded load --------------------------------------------------------------------------------------
 
-def _rss_kb(pid: int) -> int:
-    total = 0
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and os.getpgid(int(proc.name)) == pid:
-                for line in (proc / "status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except (OSError, ProcessLookupError):
-            continue
-    return total
-
-
 def test_bounded_load_zero_errors_and_flat_memory(server, seeded):
     seconds = float(os.environ.get("SOAK_SECONDS", "4"))
     mix = [("welcome", {}), ("incident.list", {}), ("oncall.current", {"service": "payments"}),
@@ -311,10 +298,10 @@ def test_bounded_load_zero_errors_and_flat_memory(server, seeded):
     results = {}
     session = requests.Session()
     _run_load(server, mix, 2, 1.0, {})                      # warm up: caches, client, lazily imported code
-    rss_start = _rss_kb(server.process.pid)
+    rss_start = rss_kib(server.process.pid)
     for concurrency in (1, 4, 16):
         results[concurrency] = _run_load(server, mix, concurrency, seconds, {})
-    rss_end = _rss_kb(server.process.pid)
+    rss_end = rss_kib(server.process.pid)
     session.close()
     for concurrency, figures in results.items():
         assert figures["errors"] == 0, (concurrency, figures)
