@@ -6,9 +6,9 @@ to it without being handed it. The log line is the JSON that Cloud Logging parse
 Cloud Functions' stdout; `latency_ms`, `intent` and `outcome` feed the log-based metric in
 `monitoring/`.
 
-Why not google-cloud-logging's StructuredLogHandler: importing it costs ~0.4 s of cold
-start on this machine (it pulls in grpc and the API core) for a JSON line we can write in a
-dozen lines; see BENCHMARKS.md.
+Why not google-cloud-logging's StructuredLogHandler: importing it took 310-335 ms here
+(google-cloud-logging 3.17.0; it pulls in grpc and the API core), more than our whole entry
+module, for a JSON line this module writes itself; see BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -29,9 +29,7 @@ _current: contextvars.ContextVar["Measure | None"] = contextvars.ContextVar("mea
 _write_lock = threading.Lock()
 _recent: collections.deque = collections.deque(maxlen=1000)   # (time, latency_ms, intent, outcome)
 _recent_lock = threading.Lock()
-
-STAGES = ("parse", "handler", "firestore", "render")
-
+_TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor
 
 @dataclass
 class Measure:
@@ -57,7 +55,7 @@ class Measure:
         return (time.perf_counter() - self.started) * 1000
 
     def server_timing(self) -> str:
-        parts = [f"{name};dur={self.stages[name]:.1f}" for name in ("parse", "handler", "render") if name in self.stages]
+        parts = [f"{name};dur={self.stages[name]:.1f}" for name in _TIMED_STAGES if name in self.stages]
         if self.rpc_count:
             parts.append(f'firestore;dur={self.rpc_ms:.1f};desc="{self.rpc_count} rpc"')
         parts.append(f"total;dur={self.elapsed_ms():.1f}")
@@ -150,7 +148,7 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
         **trace_fields(environ, project),
         "outcome": outcome,
         "latency_ms": round(latency_ms, 2),
-        "stages_ms": {name: round(measure.stages.get(name, 0.0), 2) for name in ("parse", "handler", "render")}
+        "stages_ms": {name: round(measure.stages.get(name, 0.0), 2) for name in _TIMED_STAGES}
         | {"firestore": round(measure.rpc_ms, 2)},
         "firestore_rpcs": measure.rpc_count,
         **measure.fields,
