@@ -32,7 +32,7 @@ def webhook(request):
         result = deadline.run(turn, measure)                       # ok / fallback / timeout / ...
         measure.fields.update(health.outcome_fields(result))
         with measure.stage("render"):
-            payload = limits.fit(result.reply, lambda reply: dialect.render(reply, turn))
+            payload = dialect.encode(result.reply, turn)           # ES or CX JSON, under 64 KiB
         return _respond(request, measure, 200, payload)
     except BadRequest as exc:
         measure.fields.setdefault("outcome", "unauthorized" if exc.status in (401, 503) else "bad_request")

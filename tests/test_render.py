@@ -197,3 +197,18 @@ def test_cx_lists_stay_readable_off_messenger():
     assert "richContent" in console[1]["payload"]
     messenger = dialect.render(reply, _turn("cx", "messenger"))["fulfillmentResponse"]["messages"]
     assert len(messenger) == 1 and "richContent" in messenger[0]["payload"]
+
+
+def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
+    constant = Reply.say("Hello").chips("Help")
+    es_console, cx_console = _turn("es", "console"), _turn("cx", "console")
+    first = dialect.encode(constant, es_console)
+    assert dialect.encode(constant, es_console) is first                      # same object, same bytes
+    assert json.loads(first) == dialect.render(constant, es_console)
+    assert json.loads(dialect.encode(constant, cx_console)) == dialect.render(constant, cx_console)
+    assert json.loads(dialect.encode(constant, _turn("es", "google_assistant")))["payload"]["google"]
+    with_context = Reply.say("Hi").set_context("c", 2, a=1)
+    from dataclasses import replace
+    other_session = replace(es_console, session="projects/p/agent/sessions/other")
+    assert b"/sessions/other/contexts/c" in dialect.encode(with_context, other_session)
+    assert b"/sessions/s1/contexts/c" in dialect.encode(with_context, es_console)
