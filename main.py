@@ -21,7 +21,7 @@ def webhook(request):
     measure = telemetry.begin()
     body = None
     try:
-        if request.method == "GET" and request.path.rstrip("/") in (cfg.health_path, ""):
+        if health.is_health_check(request.environ, cfg):
             return _respond(request, measure, 200, health.status(REGISTERED))
         auth.check(request)                                        # 401 unless Dialogflow
         body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400

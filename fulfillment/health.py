@@ -8,6 +8,11 @@ from .deadline import Outcome
 from .turn import Turn
 
 
+def is_health_check(environ, cfg) -> bool:
+    """GET on the health path (or the root, for uptime checks on the bare URL)."""
+    return environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").rstrip("/") in (cfg.health_path, "")
+
+
 def status(registered: list[str]) -> dict[str, Any]:
     """For an uptime check: alive, which version, which intents. Nothing sensitive."""
     from .config import settings
