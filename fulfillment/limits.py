@@ -5,12 +5,12 @@ chips), then long texts are shortened. The user still hears the answer.
 """
 from __future__ import annotations
 
-import json
 from html import escape
 import logging
 from dataclasses import replace
 from typing import Any, Callable
 
+from . import jsonio
 from .reply import Card, Chips, Image, ItemList, LinkOut, Payload, Reply, Speech, Text
 
 log = logging.getLogger("fulfillment")
@@ -20,7 +20,7 @@ _DROP_ORDER = (Payload, ItemList, Image, Card, LinkOut, Chips)
 
 
 def encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return jsonio.dumps(payload)
 
 
 def fit(reply: Reply, render: Callable[[Reply], dict[str, Any]],

@@ -16,7 +16,6 @@ import collections
 import contextvars
 import functools
 import hashlib
-import json
 import logging
 import os
 import sys
@@ -24,6 +23,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import jsonio
 
 _current: contextvars.ContextVar["Measure | None"] = contextvars.ContextVar("measure", default=None)
 _write_lock = threading.Lock()
@@ -155,7 +156,7 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
     }
     if measure.warnings:
         entry["warnings"] = measure.warnings[:20]
-    emit(json.dumps(entry, ensure_ascii=False, default=str))
+    emit(jsonio.dumps(entry))
     if method == "POST":
         with _recent_lock:
             _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
@@ -163,16 +164,16 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
     return entry
 
 
-def emit(line: str) -> None:
+def emit(line: bytes) -> None:
     """One log line to stdout, as one write(2): lines up to PIPE_BUF (4 KiB) cannot interleave,
     so concurrent requests need no lock (a lock here queued every request behind the slowest
     write). Longer lines (stack traces) and a redirected stdout take the lock."""
-    data = (line + "\n").encode()
+    data = line + b"\n"
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, ValueError, OSError):       # redirected to an in-memory stream
         with _write_lock:
-            sys.stdout.write(line + "\n")
+            sys.stdout.write(data.decode())
             sys.stdout.flush()
         return
     if len(data) <= 4096:
@@ -218,7 +219,7 @@ class _ToRequestLog(logging.Handler):
         entry = {"severity": record.levelname, "message": message, "logger": record.name}
         if record.exc_info:
             entry["message"] += "\n" + logging.Formatter().formatException(record.exc_info)
-        emit(json.dumps(entry, ensure_ascii=False, default=str))
+        emit(jsonio.dumps(entry))
 
 
 def install_log_handler() -> None:

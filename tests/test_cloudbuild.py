@@ -113,7 +113,7 @@ def test_runtime_requirements_are_pinned_and_lean():
     lines = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
     assert all("==" in l for l in lines)
     names = {l.split("==")[0] for l in lines}
-    assert names == {"functions-framework", "google-cloud-firestore", "google-auth"}
+    assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson"}
 
 
 def test_deployed_function_does_not_import_dev_packages():

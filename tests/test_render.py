@@ -212,3 +212,10 @@ def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
     other_session = replace(es_console, session="projects/p/agent/sessions/other")
     assert b"/sessions/other/contexts/c" in dialect.encode(with_context, other_session)
     assert b"/sessions/s1/contexts/c" in dialect.encode(with_context, es_console)
+
+
+def test_json_out_handles_what_json_can_and_cannot_hold():
+    from fulfillment import jsonio
+    value = {"big": 2 ** 80, "nan": 1.5, 3: "int key", "when": __import__("datetime").date(2026, 11, 27), "é": "🚨"}
+    out = json.loads(jsonio.dumps(value))
+    assert out["big"] == 2 ** 80 and out["3"] == "int key" and out["when"] == "2026-11-27" and out["é"] == "🚨"
