@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from . import rich
 from .reply import ItemList, Payload, Reply, Speech, Text
-from .turn import FormParameter, Turn, as_bool
+from .turn import FormParameter, Turn, as_bool, as_str
 
 log = logging.getLogger("fulfillment")
 
@@ -63,33 +63,32 @@ def parse(raw_body: Mapping[str, Any]) -> Turn:
         params[name] = value
 
     form = {}
-    for info in _mapping(page_info.get("formInfo")).get("parameterInfo") or []:
-        if isinstance(info, dict) and info.get("displayName"):
+    parameter_info = _mapping(page_info.get("formInfo")).get("parameterInfo")
+    for info in parameter_info if isinstance(parameter_info, list) else []:
+        if isinstance(info, dict) and isinstance(info.get("displayName"), str) and info["displayName"]:
             form[info["displayName"]] = FormParameter(
-                name=str(info["displayName"]), state=str(info.get("state") or ""),
+                name=str(info["displayName"]), state=as_str(info.get("state")),
                 value=info.get("value"), required=as_bool(info.get("required")),
                 just_collected=as_bool(info.get("justCollected")))
 
     fulfillment_info = _mapping(body.get("fulfillmentInfo"))
     payload = _mapping(body.get("payload"))
     surface, caller = _surface(payload, session_id)
-    query_text = body.get("text") or body.get("transcript") or ""
-    if not query_text and body.get("dtmfDigits"):
-        query_text = str(body["dtmfDigits"])
+    query_text = as_str(body.get("text")) or as_str(body.get("transcript")) or as_str(body.get("dtmfDigits"))
     return Turn(
         dialect="cx",
-        intent=str(fulfillment_info.get("tag") or ""),
+        intent=as_str(fulfillment_info.get("tag")),
         parameters=MappingProxyType(params),
         original=MappingProxyType(originals),
         session=session,
         session_id=session_id,
-        language=str(body.get("languageCode") or ""),
-        query_text=str(query_text),
-        event=str(body.get("triggerEvent") or ""),
+        language=as_str(body.get("languageCode")),
+        query_text=query_text,
+        event=as_str(body.get("triggerEvent")),
         surface=surface,
         caller_id=caller or session_id,
-        turn_id=str(body.get("detectIntentResponseId") or ""),
-        page=str(page_info.get("displayName") or ""),
+        turn_id=as_str(body.get("detectIntentResponseId")),
+        page=as_str(page_info.get("displayName")),
         form=MappingProxyType(form),
         raw=raw_body,
     )
@@ -100,7 +99,7 @@ def _surface(payload: Mapping[str, Any], session_id: str) -> tuple[str, str]:
     if telephony:
         caller = telephony.get("caller_id") or telephony.get("callerId")
         return "telephony", f"telephony:{caller}" if caller else ""
-    source = str(payload.get("source") or "").lower()
+    source = as_str(payload.get("source")).lower()
     for key in ("messenger", "slack", "telegram", "facebook", "google"):
         if key in source:
             return ("google_assistant" if key == "google" else key), ""

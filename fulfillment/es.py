@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from . import rich
 from .reply import (Card, Chips, Image, ItemList, LinkOut, Payload, Reply, Speech, Text)
-from .turn import Context, Turn, as_number
+from .turn import Context, Turn, as_number, as_str
 
 log = logging.getLogger("fulfillment")
 
@@ -43,6 +43,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def split_session(name: str) -> tuple[str, str]:
     """(full session path, session id) from a session or context name; ("", "") if neither."""
     match = _SESSION.match(name or "")
@@ -55,7 +59,7 @@ def parse(body: Mapping[str, Any]) -> Turn:
 
     contexts: dict[str, Context] = {}
     session = body.get("session") if isinstance(body.get("session"), str) else ""
-    for raw in query.get("outputContexts") or []:
+    for raw in _list(query.get("outputContexts")):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             continue
         path, _ = split_session(raw["name"])
@@ -76,17 +80,17 @@ def parse(body: Mapping[str, Any]) -> Turn:
     surface, user_id = detect_surface(original_request, session_id)
     return Turn(
         dialect="es",
-        intent=str(intent.get("displayName") or ""),
+        intent=as_str(intent.get("displayName")),
         parameters=MappingProxyType(params),
         original=MappingProxyType(originals),
         contexts=MappingProxyType(contexts),
         session=session_path,
         session_id=session_id,
-        language=str(query.get("languageCode") or ""),
-        query_text=str(query.get("queryText") or ""),
+        language=as_str(query.get("languageCode")),
+        query_text=as_str(query.get("queryText")),
         surface=surface,
         caller_id=user_id or session_id,
-        turn_id=str(body.get("responseId") or ""),
+        turn_id=as_str(body.get("responseId")),
         raw=body,
     )
 
@@ -111,7 +115,7 @@ def merge_parameters(context_params: list[Mapping[str, Any]],
 def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, str]:
     """(surface, user id or "") from `originalDetectIntentRequest`."""
     payload = _mapping(original.get("payload"))
-    source = str(original.get("source") or payload.get("source") or "").lower()
+    source = (as_str(original.get("source")) or as_str(payload.get("source"))).lower()
     surface = next((name for key, name in _SOURCES if key in source), "")
     if not surface:
         if "telephony" in payload:

@@ -113,6 +113,15 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def as_str(value: Any) -> str:
+    """A scalar field as a string; objects and lists (wrong types from odd callers) as ""."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def as_number(value: Any, default: float | None = None) -> float | None:
     """Numbers arrive as 42, 42.0, "42", "#42", "sev1" or [42]; take the first number seen."""
     if isinstance(value, bool):

@@ -190,3 +190,17 @@ def test_shared_cx_form_and_date_period():
     period = dialect.parse(shared_fixture("requests", "es_v2_date_period_empty_strings_no_session.json"))
     assert period.param("date-period")["startDate"].startswith("2017-05-01")
     assert period.param("date") is None and period.session == ""
+
+
+def test_wrong_types_in_scalar_fields_read_as_empty():
+    body = es_request("x")
+    body["queryResult"]["intent"]["displayName"] = {"odd": True}
+    body["queryResult"]["languageCode"] = ["en"]
+    body["queryResult"]["outputContexts"] = 7
+    body["originalDetectIntentRequest"] = {"source": {"x": 1}}
+    turn = dialect.parse(body)
+    assert (turn.intent, turn.language, turn.contexts, turn.surface) == ("", "", {}, "console")
+    cx = cx_request("tag")
+    cx["pageInfo"]["formInfo"] = {"parameterInfo": 3}
+    cx["fulfillmentInfo"]["tag"] = 42
+    assert dialect.parse(cx).intent == "42" and dialect.parse(cx).form == {}

@@ -31,8 +31,11 @@ def reliability_figures():
 
 
 def check_answer(response: requests.Response, dialect_name: str | None = None) -> None:
-    """The invariants every answer must hold, whatever was sent."""
+    """The invariants every answer must hold, whatever was sent: never a 5xx, never a stack
+    trace, a JSON error for every 4xx, a strictly valid response for every 200 — and never
+    the crash apology, which would mean our own code broke on the input."""
     assert response.status_code < 500, response.text[:500]
+    assert "something went wrong" not in response.text, response.text[:500]
     assert "Traceback" not in response.text and 'File "' not in response.text
     body = response.json()
     if response.status_code >= 400:
