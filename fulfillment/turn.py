@@ -7,6 +7,7 @@ strings, lists where one value is meant, nested entity objects and empty strings
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -94,8 +95,10 @@ def as_text(value: Any) -> str:
         return value.strip()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else (str(value) if math.isfinite(value) else "")
     if isinstance(value, (list, tuple)):
         for item in value:
             text = as_text(item)
@@ -126,6 +129,8 @@ def as_number(value: Any, default: float | None = None) -> float | None:
     """Numbers arrive as 42, 42.0, "42", "#42", "sev1" or [42]; take the first number seen."""
     if isinstance(value, bool):
         return default
+    if isinstance(value, float) and not math.isfinite(value):     # NaN / Infinity: no number
+        return default
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, (list, tuple)):
@@ -146,6 +151,8 @@ def as_number(value: Any, default: float | None = None) -> float | None:
         try:
             number = float(digits)
         except ValueError:
+            return default
+        if not math.isfinite(number):
             return default
         return int(number) if number.is_integer() else number
     return default

@@ -136,14 +136,16 @@ def test_cx_without_tag_trigger_event_and_telephony():
 
 @pytest.mark.parametrize("value,text", [
     ({"name": "Ana"}, "Ana"), (["", "checkout"], "checkout"), ({"amount": 5, "currency": "EUR"}, "5 EUR"),
-    (42.0, "42"), (True, "true"), (None, ""), ({"city": "", "country": ""}, ""),
+    (42.0, "42"), (True, "true"), (None, ""), ({"city": "", "country": ""}, ""), (10 ** 400, "1" + "0" * 400),
+    (float("nan"), ""), (2.5, "2.5"),
 ])
 def test_as_text(value, text):
     assert as_text(value) == text
 
 
 @pytest.mark.parametrize("value,number", [("42", 42), ("#42", 42), ("sev 1", 1), ([7], 7), (3.5, 3.5),
-                                          ("none", None), (True, None), ({"amount": "12"}, 12), ("-3", -3)])
+                                          ("none", None), (True, None), ({"amount": "12"}, 12), ("-3", -3),
+                                          (float("nan"), None), (float("inf"), None), ("9" * 400, None)])
 def test_as_number(value, number):
     assert as_number(value) == number
 
