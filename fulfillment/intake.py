@@ -35,3 +35,5 @@ def read_json(request, max_bytes: int) -> Any:
         raise BadRequest(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise BadRequest("malformed JSON: nested too deeply") from None
+    except ValueError as exc:                 # e.g. an integer past Python's 4300-digit limit
+        raise BadRequest(f"unreadable JSON: {str(exc)[:120]}") from None

@@ -74,6 +74,7 @@ BAD = [
     ("POST", "/", b"[1, 2]", "application/json", 400),
     ("POST", "/", b'{"hello": "world"}', "application/json", 400),
     ("POST", "/", b"[" * 100_000 + b"]" * 100_000, "application/json", 400),
+    ("POST", "/", b'{"queryResult": {"parameters": {"n": ' + b"9" * 5000 + b"}}}", "application/json", 400),
     ("POST", "/", b'{"pad": "' + b"x" * (300 * 1024) + b'"}', "application/json", 413),
 ]
 
