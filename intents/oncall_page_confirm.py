@@ -1,5 +1,6 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
 from fulfillment import Reply, Turn, intent
+from fulfillment.turn import as_text
 from intents import _oncall
 from intents.oncall_page import PENDING
 
@@ -9,14 +10,16 @@ from intents.oncall_page import PENDING
 def oncall_page_confirm(turn: Turn) -> Reply:
     pending = turn.context(PENDING)
     values = pending.parameters if pending else turn.parameters
-    service, who = values.get("page_service"), values.get("page_oncall")
+    # What comes back from the context is only as good as the caller: keep plain strings.
+    service, who = as_text(values.get("page_service"))[:100], as_text(values.get("page_oncall"))[:100]
+    message, target = as_text(values.get("page_message"))[:500], as_text(values.get("page_target"))[:100] or service
     if not service or not who:
         return Reply.say("There is no page waiting to be sent. Who should I page?").chips("Page the on-call for checkout")
-    key = _oncall.page_id(turn.turn_id, f"{turn.session_id}|{service}|{values.get('page_message')}")
-    created = _oncall.create_page(key, {"service": service, "oncall": who, "message": values.get("page_message", ""),
+    key = _oncall.page_id(turn.turn_id, f"{turn.session_id}|{service}|{message}")
+    created = _oncall.create_page(key, {"service": service, "oncall": who, "message": message,
                                         "by": turn.caller_id, "turn": turn.turn_id, "session": turn.session_id})
     note = "" if created else " (I had already sent this one.)"
-    return (Reply.say(f"Paged {who} for {values.get('page_target', service)}.{note}")
+    return (Reply.say(f"Paged {who} for {target}.{note}")
             .delete_context(PENDING).set_session(page_service=None, page_target=None,
                                                  page_message=None, page_oncall=None)
-            .chips("Open incidents", f"Who is on call for {values.get('page_target', service)}?"))
+            .chips("Open incidents", f"Who is on call for {target}?"))

@@ -72,14 +72,17 @@ def _replace(body, path, value):
     return body
 
 
-WRONG = [None, 0, -1, 1e308, "", "x", "true", [], [1, "a"], {}, {"a": {"b": []}}, True,
+PENDING = {"page_service": "checkout", "page_oncall": "Ana", "page_message": "m", "page_target": "Checkout"}
+WRONG = [None, 0, -1, 1e308, 2 ** 80, "", "x", "true", [], [1, "a"], [[1, 2]], {}, {"a": {"b": []}}, True,
          "𝕎𝕒𝕥𝕔𝕙 ✅ مرحبا", "x" * 10_000]
 
 
+@pytest.mark.parametrize("intent,params", [("oncall.current", {"service": "payments"}),
+                                           ("oncall.page.confirm", {}), ("incident.acknowledge", {"number": 44})])
 @pytest.mark.parametrize("dialect_name", ["es", "cx"])
-def test_wrong_type_in_every_field(server, dialect_name):
-    base = es_request("oncall.current", params={"service": "payments"}, contexts=[{"name": "c", "parameters": {"a": 1}}]) \
-        if dialect_name == "es" else cx_request("oncall.current", params={"service": "payments"})
+def test_wrong_type_in_every_field(server, seeded, dialect_name, intent, params):
+    base = es_request(intent, params=params, contexts=[{"name": "page-pending", "parameters": PENDING}]) \
+        if dialect_name == "es" else cx_request(intent, params={**params, **PENDING})
     if dialect_name == "cx":
         base["pageInfo"]["formInfo"] = {"parameterInfo": [{"displayName": "n", "state": "FILLED", "value": 1}]}
         base["intentInfo"] = {"displayName": "x", "parameters": {"service": {"originalValue": "pay", "resolvedValue": "payments"}}}
@@ -103,11 +106,25 @@ def test_random_json(server, body):
     FIGURES["fuzz"]["random bodies"] += 1
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+EVERY_INTENT = [("welcome", {}), ("help", {}), ("webhook.health", {}), ("nope", {}),
+                ("oncall.current", {"service": "payments"}), ("service.status", {"service": "checkout"}),
+                ("incident.list", {"service": "checkout", "severity": 2}), ("incident.acknowledge", {"number": 44}),
+                ("incident.resolve", {"number": 45}), ("deploy.latest", {"service": "search"}),
+                ("oncall.page", {"service": "checkout", "message": "m"}), ("oncall.page.confirm", {}),
+                ("oncall.page.cancel", {})]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_mutated_valid_requests(server, data):
+def test_mutated_valid_requests(server, seeded, data):
+    """Any field of a request to any intent, replaced by any JSON value: the handlers (and
+    what they write to Firestore) must cope, never reaching the crash apology."""
     dialect_name = data.draw(st.sampled_from(["es", "cx"]))
-    base = es_request("incident.list") if dialect_name == "es" else cx_request("incident.list")
+    intent, params = data.draw(st.sampled_from(EVERY_INTENT))
+    if dialect_name == "es":
+        base = es_request(intent, params=params, contexts=[{"name": "page-pending", "parameters": PENDING}])
+    else:
+        base = cx_request(intent, params={**params, **PENDING})
     path = data.draw(st.sampled_from(list(_paths(base))))
     response = server.post(_replace(base, path, data.draw(json_values)))
     check_answer(response, dialect_name)
