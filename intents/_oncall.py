@@ -163,16 +163,20 @@ def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
     return None
 
 
-def local_time(moment: dt.datetime, timezone: str) -> str:
-    """'Fri 17:00 CET' in the person's own time zone."""
+def _zone(timezone: str):
     from zoneinfo import ZoneInfo
 
     try:
-        zone = ZoneInfo(timezone or "UTC")
+        return ZoneInfo(timezone or "UTC")
     except Exception:                 # an unknown zone name in the data: fall back to UTC
-        zone = ZoneInfo("UTC")
-    local = moment.astimezone(zone)
-    return f"{local:%a %H:%M} {local.tzname()}"
+        return ZoneInfo("UTC")
+
+
+def local_window(starts: dt.datetime, ends: dt.datetime, timezone: str) -> str:
+    """'Fri 09:00 to Sat 09:00 CET' in the person's own time zone."""
+    zone = _zone(timezone)
+    start, end = starts.astimezone(zone), ends.astimezone(zone)
+    return f"{start:%a %H:%M} to {end:%a %H:%M} {end.tzname()}"
 
 
 # ---- incidents -----------------------------------------------------------------------

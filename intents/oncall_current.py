@@ -21,8 +21,8 @@ def oncall_current(turn: Turn) -> Reply:
     if shift is None:
         return Reply.say(f"Nobody is on call for {subject} right now: {team.name}'s rotation has a gap.")
     primary = shift.primary.get("name", "someone")
-    until = _oncall.local_time(shift.ends, shift.primary.get("timezone") or team.timezone)
-    text = f"{primary} is on call for {subject} until {until}."
+    window = _oncall.local_window(shift.starts, shift.ends, shift.primary.get("timezone") or team.timezone)
+    text = f"{primary} is on call for {subject}, {window} their time."
     if shift.secondary:
         text += f" {shift.secondary.get('name')} is secondary."
     return (Reply.say(text)

@@ -32,13 +32,24 @@ def test_oncall_current_by_id_alias_or_team(server, seeded, name):
     from intents import _oncall
     text, out, log = ask(server, "oncall.current", service=name)
     shift = _oncall.current_shift("payments-team")
-    assert shift.primary["name"] in text and shift.secondary["name"] in text
-    assert "is on call for" in text and log["outcome"] == "ok"
+    window = _oncall.local_window(shift.starts, shift.ends, shift.primary["timezone"])
+    assert text.startswith(f"{shift.primary['name']} is on call for ") and f", {window} their time." in text
+    assert shift.secondary["name"] in text and log["outcome"] == "ok"
 
 
 def test_oncall_current_cx(server, seeded):
     text, out, log = ask(server, "oncall.current", "cx", service="search")
-    assert "is on call for Search until" in text and log["dialect"] == "cx"
+    assert "is on call for Search, " in text and " their time." in text and log["dialect"] == "cx"
+
+
+def test_shift_window_in_the_persons_own_time_zone():
+    import datetime as dt
+    from intents import _oncall
+    starts = dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.timezone.utc)
+    ends = starts + dt.timedelta(days=1)
+    assert _oncall.local_window(starts, ends, "Asia/Kolkata") == "Fri 05:30 to Sat 05:30 IST"
+    assert _oncall.local_window(starts, ends, "America/New_York") == "Thu 19:00 to Fri 19:00 EST"
+    assert _oncall.local_window(starts, ends, "Not/AZone") == "Fri 00:00 to Sat 00:00 UTC"
 
 
 def test_oncall_unknown_service_suggests_close_matches(server, seeded):
