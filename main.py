@@ -28,9 +28,9 @@ def webhook(request):
         with measure.stage("parse"):
             turn = dialect.parse(body)                             # 400 for v1 / not Dialogflow
         measure.deadline = measure.started + deadline.budget_for(turn, cfg)
-        measure.fields.update(health.turn_fields(turn, cfg))
+        measure.fields.update(telemetry.turn_fields(turn, cfg.log_query_text))
         result = deadline.run(turn, measure)                       # ok / fallback / timeout / ...
-        measure.fields.update(health.outcome_fields(result))
+        measure.fields.update(telemetry.outcome_fields(result))
         with measure.stage("render"):
             payload = dialect.encode(result.reply, turn)           # ES or CX JSON, under 64 KiB
         return _respond(request, measure, 200, payload)
@@ -39,8 +39,8 @@ def webhook(request):
         measure.fields["error"] = str(exc)
         return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
-        measure.fields.update(health.crash_fields())
-        return _respond(request, measure, 200, health.crash_reply(body))
+        measure.fields.update(telemetry.crash_fields())
+        return _respond(request, measure, 200, dialect.apology(body, deadline.MESSAGES["handler_error"]))
 
 
 def _respond(request, measure, status, payload, headers=None):

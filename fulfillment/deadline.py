@@ -41,6 +41,8 @@ class Outcome:
     detail: str = ""
 
 
+# What the user hears when things go wrong; an application may reword them at import
+# (Watchkeeper's intents package does, for the database).
 MESSAGES = {
     "timeout": "Sorry, that is taking too long. Please try again in a moment.",
     "handler_error": "Sorry, something went wrong on my side. Please try again.",

@@ -56,6 +56,14 @@ def parse(body: Any) -> Turn:
     return cx.parse(body)
 
 
+def apology(body: Any, text: str) -> dict[str, Any]:
+    """A minimal valid answer in the caller's dialect, for when our own code failed and no
+    Turn may exist: ES if the body looks like ES, CX otherwise."""
+    if isinstance(body, dict) and ("queryResult" in body or "query_result" in body):
+        return {"fulfillmentText": text, "fulfillmentMessages": [{"text": {"text": [text]}}]}
+    return {"fulfillmentResponse": {"messages": [{"text": {"text": [text]}}]}}
+
+
 def render(reply: Reply, turn: Turn) -> dict[str, Any]:
     return (es if turn.dialect == "es" else cx).render(reply, turn)
 

@@ -123,6 +123,38 @@ def trace_fields(headers, project: str) -> dict[str, Any]:
     return out
 
 
+_ERROR_EVENT = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
+
+
+def turn_fields(turn, log_query_text: bool = False) -> dict[str, Any]:
+    """What the log line says about the turn (the session only as a pseudonym)."""
+    fields = {"dialect": turn.dialect, "intent": turn.intent, "surface": turn.surface,
+              "language": turn.language, "session": hash_session(turn.session_id)}
+    if log_query_text:
+        fields["query_text"] = turn.query_text[:500]
+    return fields
+
+
+def outcome_fields(result) -> dict[str, Any]:
+    """What the log line says about how the handler went (a `deadline.Outcome`)."""
+    fields: dict[str, Any] = {"outcome": result.outcome}
+    if result.outcome == "handler_error":
+        # Error Reporting groups entries whose message carries the stack trace.
+        fields.update({"message": result.detail, "@type": _ERROR_EVENT})
+    elif result.outcome == "timeout":
+        fields["timeout_stage"] = result.detail
+    elif result.detail:
+        fields["error"] = result.detail
+    return fields
+
+
+def crash_fields() -> dict[str, Any]:
+    """Our own code failed outside any handler: the exception being handled, for Error Reporting."""
+    import traceback
+
+    return {"outcome": "handler_error", "message": traceback.format_exc(), "@type": _ERROR_EVENT}
+
+
 def finish(measure: Measure, request, status: int, response_bytes: int, project: str) -> dict[str, Any]:
     """Write the request's one log line and remember its latency for `recent_stats`."""
     latency_ms = measure.elapsed_ms()

@@ -43,7 +43,7 @@ def test_slow_or_silent_database_answered_within_budget(proxied, mode):
             assert response.status_code == 200
             assert elapsed <= BUDGET + SLACK, (intent, elapsed)
             assert_valid_response(response.json(), dialect_name)
-            assert "taking too long" in response.text or "can't reach the database" in response.text
+            assert "taking too long" in response.text or "can't reach the incident database" in response.text
             assert log["outcome"] in ("timeout", "db_unavailable")
             if log["outcome"] == "timeout":
                 assert log["timeout_stage"] in ("firestore", "handler")
@@ -72,7 +72,7 @@ def test_absent_database_gets_a_polite_answer(emulator):
         for intent, params in DB_INTENTS:
             elapsed, response, log = timed(server, es_request(intent, params=params))
             assert response.status_code == 200 and elapsed <= BUDGET + SLACK
-            assert "can't reach the database" in response.text or "taking too long" in response.text
+            assert "can't reach the incident database" in response.text or "taking too long" in response.text
             assert log["outcome"] in ("db_unavailable", "timeout")
         _, response, log = timed(server, es_request("welcome"))     # no database needed: unaffected
         assert log["outcome"] == "ok"
@@ -99,7 +99,7 @@ def test_emulator_stopped_mid_service(emulator, monkeypatch):
             for intent, params in DB_INTENTS:
                 elapsed, response, log = timed(server, es_request(intent, params=params))
                 assert response.status_code == 200 and elapsed <= BUDGET + SLACK, (intent, elapsed)
-                assert "can't reach the database" in response.text or "taking too long" in response.text
+                assert "can't reach the incident database" in response.text or "taking too long" in response.text
                 assert log["outcome"] in ("db_unavailable", "timeout")
         finally:
             stop_server(server)
