@@ -149,7 +149,6 @@ class _CertCache:
     def __init__(self):
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, dict]] = {}
-        self.fetches = 0
 
     def get(self, url: str) -> dict:
         with self._lock:
@@ -161,7 +160,6 @@ class _CertCache:
             with urllib.request.urlopen(url, timeout=3) as response:
                 certs = json.loads(response.read())
                 max_age = re.search(r"max-age=(\d+)", response.headers.get("Cache-Control", ""))
-            self.fetches += 1
             self._entries[url] = (time.monotonic() + (int(max_age.group(1)) if max_age else 300), certs)
             return certs
 

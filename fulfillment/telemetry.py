@@ -37,7 +37,6 @@ class Measure:
     started: float = field(default_factory=time.perf_counter)
     deadline: float = float("inf")                   # perf_counter time the answer is due
     stages: dict[str, float] = field(default_factory=dict)   # ms
-    running: str = ""                                # the stage under way
     rpc_count: int = 0
     rpc_open: int = 0                                # Firestore RPCs under way
     rpc_ms: float = 0.0
@@ -72,13 +71,11 @@ class _Stage:
         self.measure, self.name = measure, name
 
     def __enter__(self):
-        self.measure.running = self.name
         self.start = time.perf_counter()
 
     def __exit__(self, *exc):
         stages = self.measure.stages
         stages[self.name] = stages.get(self.name, 0.0) + (time.perf_counter() - self.start) * 1000
-        self.measure.running = ""
         return False
 
 
