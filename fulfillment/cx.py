@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from . import rich
 from .reply import ItemList, Payload, Reply, Speech, Text
-from .turn import FormParameter, Turn, as_bool, as_str
+from .turn import FormParameter, Turn, as_bool, as_list, as_mapping, as_str
 
 log = logging.getLogger("fulfillment")
 
@@ -38,15 +38,11 @@ def keys(value: Any, _depth: int = 0) -> Any:
     return value
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def parse(raw_body: Mapping[str, Any]) -> Turn:
     body = keys(raw_body)
-    session_info = _mapping(body.get("sessionInfo"))
-    page_info = _mapping(body.get("pageInfo"))
-    intent_info = _mapping(body.get("intentInfo"))
+    session_info = as_mapping(body.get("sessionInfo"))
+    page_info = as_mapping(body.get("pageInfo"))
+    intent_info = as_mapping(body.get("intentInfo"))
     session = session_info.get("session") if isinstance(session_info.get("session"), str) else ""
     match = _SESSION.match(session)
     session_id = match["id"] if match else session.rsplit("/", 1)[-1]
@@ -54,25 +50,24 @@ def parse(raw_body: Mapping[str, Any]) -> Turn:
     params: dict[str, Any] = {}
     originals: dict[str, Any] = {}
     # Intent parameters are {name: {originalValue, resolvedValue}}; session params override.
-    for name, info in _mapping(intent_info.get("parameters")).items():
-        info = keys(_mapping(info))
+    for name, info in as_mapping(intent_info.get("parameters")).items():
+        info = keys(as_mapping(info))
         params[name] = info.get("resolvedValue")
         if "originalValue" in info:
             originals[name] = info["originalValue"]
-    for name, value in _mapping(session_info.get("parameters")).items():
+    for name, value in as_mapping(session_info.get("parameters")).items():
         params[name] = value
 
     form = {}
-    parameter_info = _mapping(page_info.get("formInfo")).get("parameterInfo")
-    for info in parameter_info if isinstance(parameter_info, list) else []:
+    for info in as_list(as_mapping(page_info.get("formInfo")).get("parameterInfo")):
         if isinstance(info, dict) and isinstance(info.get("displayName"), str) and info["displayName"]:
             form[info["displayName"]] = FormParameter(
                 name=str(info["displayName"]), state=as_str(info.get("state")),
                 value=info.get("value"), required=as_bool(info.get("required")),
                 just_collected=as_bool(info.get("justCollected")))
 
-    fulfillment_info = _mapping(body.get("fulfillmentInfo"))
-    payload = _mapping(body.get("payload"))
+    fulfillment_info = as_mapping(body.get("fulfillmentInfo"))
+    payload = as_mapping(body.get("payload"))
     surface, caller = _surface(payload, session_id)
     query_text = as_str(body.get("text")) or as_str(body.get("transcript")) or as_str(body.get("dtmfDigits"))
     return Turn(
@@ -95,7 +90,7 @@ def parse(raw_body: Mapping[str, Any]) -> Turn:
 
 
 def _surface(payload: Mapping[str, Any], session_id: str) -> tuple[str, str]:
-    telephony = _mapping(payload.get("telephony"))
+    telephony = as_mapping(payload.get("telephony"))
     if telephony:
         caller = telephony.get("caller_id") or telephony.get("callerId")
         return "telephony", f"telephony:{caller}" if caller else ""

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from . import rich
 from .reply import (Card, Chips, Image, ItemList, LinkOut, Payload, Reply, Speech, Text)
-from .turn import Context, Turn, as_number, as_str
+from .turn import Context, Turn, as_list, as_mapping, as_number, as_str
 
 log = logging.getLogger("fulfillment")
 
@@ -38,15 +38,6 @@ _PLATFORMS = {
 }
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    """Dialogflow sends `[]` for empty parameter maps, sometimes null: both mean {}."""
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
 def split_session(name: str) -> tuple[str, str]:
     """(full session path, session id) from a session or context name; ("", "") if neither."""
     match = _SESSION.match(name or "")
@@ -54,12 +45,12 @@ def split_session(name: str) -> tuple[str, str]:
 
 
 def parse(body: Mapping[str, Any]) -> Turn:
-    query = _mapping(body.get("queryResult"))
-    original_request = _mapping(body.get("originalDetectIntentRequest"))
+    query = as_mapping(body.get("queryResult"))
+    original_request = as_mapping(body.get("originalDetectIntentRequest"))
 
     contexts: dict[str, Context] = {}
     session = body.get("session") if isinstance(body.get("session"), str) else ""
-    for raw in _list(query.get("outputContexts")):
+    for raw in as_list(query.get("outputContexts")):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             continue
         path, _ = split_session(raw["name"])
@@ -67,16 +58,16 @@ def parse(body: Mapping[str, Any]) -> Turn:
         short = raw["name"].rsplit("/", 1)[-1].lower()
         lifespan = as_number(raw.get("lifespanCount"), None)
         contexts[short] = Context(short, None if lifespan is None else int(lifespan),
-                                  MappingProxyType(dict(_mapping(raw.get("parameters")))))
+                                  MappingProxyType(dict(as_mapping(raw.get("parameters")))))
     session_path, session_id = split_session(session)
     if not session_path and session:          # an odd session string: keep it whole
         session_path, session_id = session, session.rsplit("/", 1)[-1]
 
     params, originals = merge_parameters(
         [c.parameters for c in contexts.values() if not c.name.startswith("__")],
-        _mapping(query.get("parameters")))
+        as_mapping(query.get("parameters")))
 
-    intent = _mapping(query.get("intent"))
+    intent = as_mapping(query.get("intent"))
     surface, user_id = detect_surface(original_request, session_id)
     return Turn(
         dialect="es",
@@ -114,7 +105,7 @@ def merge_parameters(context_params: list[Mapping[str, Any]],
 
 def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, str]:
     """(surface, user id or "") from `originalDetectIntentRequest`."""
-    payload = _mapping(original.get("payload"))
+    payload = as_mapping(original.get("payload"))
     source = (as_str(original.get("source")) or as_str(payload.get("source"))).lower()
     surface = next((name for key, name in _SOURCES if key in source), "")
     if not surface:
@@ -134,21 +125,21 @@ def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, s
 def _user_id(surface: str, payload: Mapping[str, Any]) -> str:
     if not payload:
         return ""
-    data = _mapping(payload.get("data"))
+    data = as_mapping(payload.get("data"))
     if surface == "google_assistant":
-        candidates = [_mapping(payload.get("user")).get("userId")]
+        candidates = [as_mapping(payload.get("user")).get("userId")]
     elif surface == "slack":
-        candidates = [data.get("user"), _mapping(data.get("event")).get("user")]
+        candidates = [data.get("user"), as_mapping(data.get("event")).get("user")]
     elif surface == "telegram":
-        candidates = [_mapping(_mapping(data.get("message")).get("from")).get("id"),
-                      _mapping(data.get("from")).get("id")]
+        candidates = [as_mapping(as_mapping(data.get("message")).get("from")).get("id"),
+                      as_mapping(data.get("from")).get("id")]
     elif surface == "facebook":
-        candidates = [_mapping(data.get("sender")).get("id")]
+        candidates = [as_mapping(data.get("sender")).get("id")]
     elif surface == "telephony":
-        candidates = [_mapping(payload.get("telephony")).get("caller_id")]
+        candidates = [as_mapping(payload.get("telephony")).get("caller_id")]
     else:
         candidates = []
-    candidates += [_mapping(payload.get("user")).get("userId"), payload.get("userId")]
+    candidates += [as_mapping(payload.get("user")).get("userId"), payload.get("userId")]
     found = next((c for c in candidates if c not in (None, "")), "")
     return f"{surface}:{found}" if found else ""
 

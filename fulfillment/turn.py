@@ -116,6 +116,16 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """An object field; Dialogflow sends `[]` or null for empty maps, odd callers worse: all {}."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """A list field; anything else (a number, an object) reads as empty."""
+    return value if isinstance(value, list) else []
+
+
 def as_str(value: Any) -> str:
     """A scalar field as a string; objects and lists (wrong types from odd callers) as ""."""
     if isinstance(value, str):
