@@ -27,3 +27,16 @@ def test_design_names_only_what_the_code_has():
             missing.append(f"{module}.{name}")
     assert checked >= 10, f"only {checked} references found: is the pattern still right?"
     assert not missing, f"DESIGN.md names what the code does not have: {missing}"
+
+
+def test_intent_files_are_named_after_their_intent():
+    """README's convention: `deploy.count` lives in intents/deploy_count.py; `_` modules declare none."""
+    from fulfillment import router
+
+    router.load("intents")
+    for name, declared in router.intents().items():
+        module = declared.handler.__module__
+        if not module.startswith("intents."):
+            continue
+        assert not module.split(".")[-1].startswith("_"), f"{name} is declared in helper module {module}"
+        assert module == "intents." + name.replace(".", "_").replace("-", "_"), (name, module)
