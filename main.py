@@ -9,19 +9,21 @@ from typing import Any
 import flask
 import functions_framework
 
-from fulfillment import auth, deadline, dialect, health, intake, limits, router, telemetry
+from fulfillment import auth, deadline, dialect, health, intake, limits, router, telemetry, warmup
 from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
 telemetry.install_log_handler()
 REGISTERED = router.load(*settings().intent_packages)     # startup check: every intent imports
 auth.startup_check()
+warmup.start()                   # Firestore client, channel and caches, in the serving process
 
 
 @functions_framework.http
 def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     cfg = settings()
     measure = telemetry.begin()
+    warmup.ensure()
     body = None
     try:
         if health.is_health_check(request.environ, cfg):

@@ -51,6 +51,13 @@ class Intent:
     fallback: bool = False             # the handler for unknown intents and ES fallback
     webhook: bool = True
     inline: bool = False               # no I/O: run on the request thread (see deadline.run)
+    blocking: str = "any"              # what it may wait on: "any", "firestore" or "none"
+
+    @property
+    def on_request_thread(self) -> bool:
+        """Run without the worker-thread hand-off: nothing to wait on, or only Firestore,
+        whose every RPC the store's interceptor already bounds by the time left."""
+        return self.inline or self.blocking in ("none", "firestore")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class EntityType:
         return self.entries() if callable(self.entries) else self.entries
 
 
+BLOCKING = ("any", "firestore", "none")
 _intents: dict[str, Intent] = {}
 _lookup: dict[str, Intent] = {}
 _entities: dict[str, EntityType] = {}
@@ -90,7 +98,7 @@ def entities() -> dict[str, EntityType]:
 def intent(name: str, *, phrases: Iterable[str] = (), params: Mapping[str, Param] | None = None,
            input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
            events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
-           webhook: bool = True, inline: bool = False) -> Callable[[Handler], Handler]:
+           webhook: bool = True, inline: bool = False, blocking: str = "any") -> Callable[[Handler], Handler]:
     """Declare an intent and register the decorated function as its handler. `phrases` mark
     parameters as `[text](param)`; the declaration also feeds the agent export and /healthz.
 
@@ -101,12 +109,20 @@ def intent(name: str, *, phrases: Iterable[str] = (), params: Mapping[str, Param
 
     `inline=True` is for handlers that do no I/O and return at once (a greeting, help): they
     run on the request thread, saving the ~100 µs hand-off to a worker thread, and the
-    deadline cannot interrupt them."""
+    deadline cannot interrupt them.
+
+    `blocking` says what the handler may wait on. "any" (the default: an HTTP call, a lock,
+    a sleep) runs it on a worker thread that the request thread stops waiting for when the
+    deadline comes. "firestore" means its only waits are Firestore RPCs through `store`,
+    each of which is cut to the time left, so it runs on the request thread and saves the
+    hand-off; declare it only when that is true. "none" is the same as `inline=True`."""
+    if blocking not in BLOCKING:
+        raise ValueError(f"intent {name!r}: blocking={blocking!r}, expected one of {', '.join(BLOCKING)}")
 
     def register(handler: Handler) -> Handler:
         declared = Intent(name, handler, tuple(phrases), dict(params or {}), tuple(input_contexts),
                           tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
-                          tuple(events), parent, tuple(aliases), fallback, webhook, inline)
+                          tuple(events), parent, tuple(aliases), fallback, webhook, inline, blocking)
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())
             if existing is not None and existing.handler is not handler:

@@ -39,9 +39,14 @@ def client() -> firestore.Client:
     """The process's Firestore client (created on first use, then reused)."""
     global _client
     if _client is None:
-        with _client_lock:
+        # The warm-up may be creating it: wait no longer than the request's budget allows.
+        if not _client_lock.acquire(timeout=timeout()):
+            raise DeadlineExpired("the Firestore client is still being created")
+        try:
             if _client is None:
                 _client = _make_client()
+        finally:
+            _client_lock.release()
     return _client
 
 

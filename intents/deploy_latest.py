@@ -4,7 +4,7 @@ from intents import _oncall
 from intents._replies import ask_for_service
 
 
-@intent("deploy.latest",
+@intent("deploy.latest", blocking="firestore",
         phrases=["when was [checkout](service) last deployed", "last deploy of [payments](service)",
                  "what version of [search](service) is live"],
         params={"service": Param("@service", required=True, prompt="Which service?")})

@@ -3,7 +3,7 @@ from fulfillment import Param, Reply, Turn, intent
 from intents._incident_change import change
 
 
-@intent("incident.acknowledge",
+@intent("incident.acknowledge", blocking="firestore",
         phrases=["acknowledge incident [42](number)", "ack [42](number)", "I'm on incident [7](number)",
                  "acknowledge [12](number)"],
         params={"number": Param("@sys.number", required=True, prompt="Which incident number?")})

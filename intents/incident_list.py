@@ -4,7 +4,7 @@ from intents import _oncall
 from intents._replies import service_or_none
 
 
-@intent("incident.list",
+@intent("incident.list", blocking="firestore",
         phrases=["any open incidents", "what is on fire", "open incidents for [checkout](service)",
                  "any [sev 1](severity) incidents", "list incidents"],
         params={"service": Param("@service"), "severity": Param("@severity")})

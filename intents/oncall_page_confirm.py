@@ -4,7 +4,7 @@ from intents import _oncall
 from intents.oncall_page import PENDING
 
 
-@intent("oncall.page.confirm", parent="oncall.page", input_contexts=[PENDING],
+@intent("oncall.page.confirm", blocking="firestore", parent="oncall.page", input_contexts=[PENDING],
         phrases=["yes", "yes page them", "do it", "confirm", "go ahead"])
 def oncall_page_confirm(turn: Turn) -> Reply:
     pending = turn.context(PENDING)

@@ -7,7 +7,7 @@ STATUS_WORDS = {"operational": "operating normally", "degraded": "degraded",
                 "outage": "in an outage", "maintenance": "under maintenance"}
 
 
-@intent("service.status",
+@intent("service.status", blocking="firestore",
         phrases=["how is [checkout](service) doing", "status of [payments](service)",
                  "is [search](service) ok", "how's [auth](service)"],
         params={"service": Param("@service", required=True, prompt="Which service?")})
