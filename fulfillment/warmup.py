@@ -63,6 +63,11 @@ def ensure() -> None:
         _start_thread()
 
 
+def wait(timeout: float | None = None) -> bool:
+    """Block until a started warm-up has finished (benchmarks measuring steady state)."""
+    return done.wait(timeout) if _started else True
+
+
 def _forked() -> None:
     global _started, _lock
     _started, _lock = False, threading.Lock()     # the parent's state does not apply here
