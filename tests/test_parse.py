@@ -231,7 +231,8 @@ def test_es_contexts_and_parameters_are_normalised_only_when_read():
     assert turn.intent == "welcome" and turn.session_id                # what every request reads
     assert _CountingList.walks == 0                                    # the contexts were not walked
     assert turn.param("team") == "platform" and turn.param("service") == "payments"
-    assert turn.context("c1").lifespan == 2 and "team" not in turn.original
+    context = turn.context("c1")
+    assert context is not None and context.lifespan == 2 and "team" not in turn.original
     walks = _CountingList.walks
     assert walks == 1
     assert turn.has_context("C1") and dict(turn.parameters) == {"service": "payments", "team": "platform"}
@@ -242,9 +243,14 @@ def test_lazy_mapping_reads_like_the_dict_it_builds():
     from fulfillment.lazy import Lazy
 
     built = []
-    lazy = Lazy(lambda: built.append(1) or {"a": 1, "b": [2]})
+
+    def build():
+        built.append(1)
+        return {"a": 1, "b": [2]}
+
+    lazy = Lazy(build)
     assert not built
     assert lazy == {"a": 1, "b": [2]} and lazy.get("c", 3) == 3 and "a" in lazy and len(lazy) == 2
     assert list(lazy) == ["a", "b"] and dict(lazy.items()) == {"a": 1, "b": [2]} and built == [1]
     with pytest.raises(TypeError):
-        lazy["a"] = 2                                                  # read-only, like the proxy was
+        lazy["a"] = 2  # type: ignore[index]                           # read-only, like the proxy was
