@@ -266,12 +266,16 @@ def measure(rounds: int, duration: float, connections: int, cpu_n: int, count_in
                 for key, value in figures.items():
                     samples[target].setdefault(key, []).append(value)
         if count_instructions and instructions.available():
-            for target in TARGETS:                     # the same every time: counted once
+            from concurrent.futures import ThreadPoolExecutor
+
+            def count(target: str) -> None:            # the same every time: counted once
                 print(f"callgrind: {target}", file=sys.stderr, flush=True)
                 body_file = log_dir / f"instructions-{re.sub(r'[^a-z]+', '-', target)}.json"
                 body_file.write_bytes(body_for(target))
                 samples[target]["instructions"] = [instructions.per_request(TARGETS[target], body_file,
                                                                             env_for(target, emu.host))]
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:     # counts do not mind sharing
+                list(pool.map(count, TARGETS))
     finally:
         emu.stop()
     medians = {}
