@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fulfillment import Reply, deadline, router, telemetry
+from fulfillment import Reply, deadline, router, store, telemetry
 from fulfillment.dialect import parse
 from fulfillment.simulate import es_request
 
@@ -16,6 +16,9 @@ seen: dict[str, str] = {}
 
 def _firestore_only(turn):
     seen["firestore"] = threading.current_thread().name
+    if turn.flag("late"):                  # what a Firestore call cut at the deadline looks like
+        time.sleep(0.3)
+        raise store.DeadlineExpired("no time left for RunQuery")
     return Reply.say("ok")
 
 
@@ -49,6 +52,15 @@ def _run(name, budget=5.0, **params):
 def test_firestore_only_handler_runs_on_the_request_thread():
     assert _run("test.blocking.firestore").outcome == "ok"
     assert seen["firestore"] == threading.current_thread().name
+
+
+def test_a_database_call_cut_at_the_deadline_reads_as_a_timeout():
+    """As the worker path would report it: the user hears "taking too long"."""
+    result = _run("test.blocking.firestore", budget=0.1, late=True)
+    assert result.outcome == "timeout" and result.detail == "firestore"
+    assert result.reply.texts == [deadline.MESSAGES["timeout"]]
+    result = _run("test.blocking.firestore", budget=5.0, late=True)      # within the budget: the database's fault
+    assert result.outcome == "db_unavailable"
 
 
 def test_other_handlers_keep_the_worker_thread_and_its_deadline():
