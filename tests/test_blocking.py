@@ -80,8 +80,7 @@ def test_declarations():
 
 def test_watchkeeper_declares_its_database_intents():
     """Every intent that touches the database says so; none declares more than it does."""
-    import main  # noqa: F401  (registers the intents)
-
+    router.load("intents")
     declared = router.intents()
     for name in ("oncall.current", "incident.list", "service.status", "deploy.latest", "incident.acknowledge",
                  "incident.resolve", "oncall.page", "oncall.page.confirm"):
