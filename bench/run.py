@@ -136,7 +136,7 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
                 time.sleep(0.05)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        body_file = log_dir / "body.json"
+        body_file = log_dir / f"body-{port}.json"
         body_file.write_bytes(body)
         result = subprocess.run(pinned(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
                                         "-s", str(BENCH / "post.lua"), url], PIN_LOAD), capture_output=True, text=True,
@@ -385,6 +385,31 @@ def serving_section() -> list[str]:
     return lines + ["", saved.get("verdict", ""), ""]
 
 
+HOP = BENCH / "results" / "hop.json"
+
+
+def hop_section() -> list[str]:
+    """Request thread against worker thread for oncall.current (bench/hop.py), when run."""
+    if not HOP.exists():
+        return []
+    saved = json.loads(HOP.read_text())
+    names = list(saved["results"])
+    keys = [("cpu_us", "in-process µs/req"), ("instructions", "k instr/req"), ("p50_ms c1", "p50 ms, 1 conn"),
+            ("p99_ms c1", "p99 ms, 1 conn"), ("rps c1", "req/s, 1 conn"), ("rps c16", "req/s, 16 conn"),
+            ("p50_ms c16", "p50 ms, 16 conn"), ("p99_ms c16", "p99 ms, 16 conn")]
+    lines = ["## Request thread or worker thread: `oncall.current` with and without `blocking=\"firestore\"`", "",
+             f"`bench/hop.py`: {saved['rounds']} interleaved rounds, wrk {saved['duration']:g} s, server pinned to one "
+             f"core; load average at start {saved['load']}.", "",
+             "| figure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for key, title in keys:
+        values = [saved["results"][n].get(key) for n in names]
+        if any(v is None for v in values):
+            continue
+        shown = [f"{v / 1000:.1f}" if key == "instructions" else f"{v:.1f}" for v in values]
+        lines.append(f"| {title} | " + " | ".join(shown) + " |")
+    return lines + [""]
+
+
 def write_report(results: dict, args) -> str:
     cpu = next((item.split(":", 1)[1].strip() for item in Path("/proc/cpuinfo").read_text().splitlines()
                 if item.startswith("model name")), platform.processor())
@@ -401,6 +426,7 @@ def write_report(results: dict, args) -> str:
         tables(results), "## Against the targets", "",
         *[f"- {line}" for line in verdicts(results)], "",
         *serving_section(),
+        *hop_section(),
         NOTES_FILE.read_text() if NOTES_FILE.exists() else "",
     ])
     (ROOT / "BENCHMARKS.md").write_text(markdown)
