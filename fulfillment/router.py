@@ -20,6 +20,7 @@ from .turn import Turn
 log = logging.getLogger("fulfillment")
 
 Handler = Callable[[Turn], Reply]
+DEFAULT_LANGUAGE = "en"               # the language of the code's own phrases and messages
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class Intent:
     fallback: bool = False             # the handler for unknown intents and ES fallback
     webhook: bool = True
     inline: bool = False               # no I/O: run on the request thread (see deadline.run)
+    translated_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)   # language -> phrases
+
+    def phrases_in(self, language: str) -> tuple[str, ...]:
+        """Training phrases for one language: `phrases` are the default language's."""
+        return self.translated_phrases.get(language, ()) if language != DEFAULT_LANGUAGE else self.phrases
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,16 @@ class EntityType:
     name: str
     entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]]
     fuzzy: bool = True
+    translations: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)  # language -> value -> synonyms
 
-    def resolved_entries(self) -> Mapping[str, list[str]]:
-        return self.entries() if callable(self.entries) else self.entries
+    def resolved_entries(self, language: str = "") -> Mapping[str, list[str]]:
+        """The entries for `language` (default: the default language). A translated language
+        keeps every canonical value: its synonyms are added to the value itself."""
+        base = self.entries() if callable(self.entries) else self.entries
+        if not language or language == DEFAULT_LANGUAGE:
+            return base
+        extra = self.translations.get(language, {})
+        return {value: list(dict.fromkeys([value, *extra.get(value, [])])) for value in base}
 
 
 _intents: dict[str, Intent] = {}
@@ -64,9 +77,10 @@ _lookup: dict[str, Intent] = {}
 _entities: dict[str, EntityType] = {}
 
 
-def entity(name: str, entries, fuzzy: bool = True) -> EntityType:
-    """Declare a custom entity type (referenced by intents as "@name")."""
-    declared = EntityType(name, entries, fuzzy)
+def entity(name: str, entries, fuzzy: bool = True, translations=None) -> EntityType:
+    """Declare a custom entity type (referenced by intents as "@name"); `translations` adds
+    synonyms per language: {"de": {"1": ["kritisch"]}}."""
+    declared = EntityType(name, entries, fuzzy, dict(translations or {}))
     _entities[name] = declared
     return declared
 
@@ -79,14 +93,23 @@ def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_cont
            events=(), parent="", aliases=(), fallback=False, webhook=True, inline=False):
     """Declare an intent and register the decorated function as its handler.
 
+    `phrases` is a list (the default language's) or a mapping language -> list, e.g.
+    {"en": [...], "de": [...]}; every language's phrases go to both agent exports.
+
     `inline=True` is for handlers that do no I/O and return at once (a greeting, help): they
     run on the request thread, saving the ~100 µs hand-off to a worker thread, and the
     deadline cannot interrupt them."""
 
+    by_language = ({lang: tuple(p) for lang, p in phrases.items()} if isinstance(phrases, Mapping)
+                   else {DEFAULT_LANGUAGE: tuple(phrases)})
+
+    default_phrases = by_language.pop(DEFAULT_LANGUAGE, ())
+
     def register(handler: Handler) -> Handler:
-        declared = Intent(name, handler, tuple(phrases), dict(params or {}), tuple(input_contexts),
+        declared = Intent(name, handler, default_phrases, dict(params or {}),
+                          tuple(input_contexts),
                           tuple((c, 5) if isinstance(c, str) else tuple(c) for c in output_contexts),
-                          tuple(events), parent, tuple(aliases), fallback, webhook, inline)
+                          tuple(events), parent, tuple(aliases), fallback, webhook, inline, dict(by_language))
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())
             if existing is not None and existing.handler is not handler:
