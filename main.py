@@ -6,7 +6,7 @@ One request, end to end (see DESIGN.md):
 """
 import functions_framework
 
-from fulfillment import auth, deadline, dialect, health, intake, limits, router, telemetry
+from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, router, telemetry
 from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
@@ -19,6 +19,7 @@ auth.startup_check()
 def webhook(request):
     cfg = settings()
     measure = telemetry.begin()
+    i18n.use("")                                                   # English until the body says otherwise
     body = None
     try:
         if health.is_health_check(request.environ, cfg):
@@ -27,6 +28,7 @@ def webhook(request):
         body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400
         with measure.stage("parse"):
             turn = dialect.parse(body)                             # 400 for v1 / not Dialogflow
+        i18n.use(turn.language)                                    # answer in the caller's language
         measure.deadline = measure.started + deadline.budget_for(turn, cfg)
         measure.fields.update(telemetry.turn_fields(turn, cfg.log_query_text))
         result = deadline.run(turn, measure)                       # ok / fallback / timeout / ...
@@ -40,7 +42,8 @@ def webhook(request):
         return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
         measure.fields.update(telemetry.crash_fields())
-        return _respond(request, measure, 200, dialect.apology(body, deadline.MESSAGES["handler_error"]))
+        apology = i18n.translate(i18n.from_body(body), deadline.MESSAGES["handler_error"])
+        return _respond(request, measure, 200, dialect.apology(body, apology))
 
 
 def _respond(request, measure, status, payload, headers=None):

@@ -86,19 +86,19 @@ def catalog(language: str) -> _gettext.NullTranslations:
         return _gettext.NullTranslations()
 
 
-def translate(language: str, message: str, **values: Any) -> str:
+def translate(language: str, message: str, /, **values: Any) -> str:
     """`message` in `language` (a catalog name or a request code), placeholders filled."""
     text = catalog(negotiate(language)).gettext(message)
     return text.format(**values) if values else text
 
 
-def _(message: str, **values: Any) -> str:
+def _(message: str, /, **values: Any) -> str:
     """`message` in the current request's language, `{placeholders}` filled from `values`."""
     text = catalog(_current.get()).gettext(message)
     return text.format(**values) if values else text
 
 
-def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **values: Any) -> str:
     """The singular or plural form for `n` in the current language; `{n}` is filled too."""
     text = catalog(_current.get()).ngettext(singular, plural, n)
     return text.format(n=n, **values)

@@ -63,13 +63,13 @@ class EntityType:
     translations: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)  # language -> value -> synonyms
 
     def resolved_entries(self, language: str = "") -> Mapping[str, list[str]]:
-        """The entries for `language` (default: the default language). A translated language
-        keeps every canonical value: its synonyms are added to the value itself."""
+        """The entries for `language` (default: the default language). Every language has every
+        canonical value, with the default language's synonyms plus its own."""
         base = self.entries() if callable(self.entries) else self.entries
         if not language or language == DEFAULT_LANGUAGE:
             return base
         extra = self.translations.get(language, {})
-        return {value: list(dict.fromkeys([value, *extra.get(value, [])])) for value in base}
+        return {value: list(dict.fromkeys([*synonyms, *extra.get(value, [])])) for value, synonyms in base.items()}
 
 
 _intents: dict[str, Intent] = {}
