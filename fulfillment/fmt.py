@@ -11,7 +11,7 @@ never pays for Babel. Everything here is a pure function of its arguments and
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 from . import i18n
 from .i18n import _
@@ -63,7 +63,7 @@ def ago(moment: dt.datetime, now: dt.datetime) -> str:
                             locale=i18n.current())
 
 
-def join(items: Sequence[str], style: str = "standard") -> str:
+def join(items: Sequence[str], style: Literal["standard", "or"] = "standard") -> str:
     """'a, b and c' (style "standard") or 'a, b or c' (style "or") in the current language."""
     if len(items) < 2:
         return "".join(items)
