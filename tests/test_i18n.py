@@ -203,7 +203,10 @@ def test_crash_apology_in_the_callers_language(monkeypatch, dialect_name, build)
     monkeypatch.setattr(dialect, "_rendered", type(dialect._rendered)())
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome", language="pt-BR")),
                                      content_type="application/json").get_environ())
-    body, status, _ = main.webhook(request)
+    try:
+        body, status, _ = main.webhook(request)
+    finally:
+        i18n.use("")                      # this process goes on with other tests, in English
     assert status == 200
     assert_valid_response(json.loads(body), dialect_name)
     assert "Desculpe, algo deu errado do meu lado." in body.decode()
