@@ -13,11 +13,17 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import router, store, telemetry
 from .i18n import N_, _
 from .reply import Reply
 from .turn import Turn
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .config import Settings
 
 log = logging.getLogger("fulfillment")
 
@@ -25,7 +31,7 @@ _pool = None
 _pool_lock = threading.Lock()
 
 
-def _workers():
+def _workers() -> ThreadPoolExecutor:
     """The handler threads, started on the first request that needs one."""
     global _pool
     with _pool_lock:
@@ -56,7 +62,7 @@ def _apology(kind: str) -> Reply:
     return Reply.say(_(MESSAGES[kind]))
 
 
-def budget_for(turn: Turn, settings) -> float:
+def budget_for(turn: Turn, settings: Settings) -> float:
     return settings.es_budget_s if turn.dialect == "es" else settings.cx_budget_s
 
 

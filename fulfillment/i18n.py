@@ -2,7 +2,7 @@
 
 Sentences are English msgids in the code, wrapped in `_()` (translate now) or `N_()`
 (mark for extraction, translate where used). Catalogs live in `locales/LANG/LC_MESSAGES/
-messages.po`, compiled to `.mo` (committed; `python -m fulfillment i18n compile` rewrites
+messages.po`, compiled to `.mo` (committed; `python scripts/catalogs.py compile` rewrites
 them and a test fails when they are stale). The runtime reads `.mo` files with the standard
 library's `gettext`; Babel is imported only to format dates, durations and lists, on the
 first request that needs it (see `fmt.py`), so a cold start that greets pays nothing.

@@ -12,7 +12,7 @@ import importlib
 import logging
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .reply import Reply
 from .turn import Turn
@@ -25,6 +25,13 @@ DEFAULT_LANGUAGE = "en"               # the language of the code's own phrases a
 
 @dataclass(frozen=True)
 class Param:
+    """An intent parameter: its entity type, whether Dialogflow must collect it first, the
+    prompt it asks with, and whether it takes a list.
+
+        params={"service": Param("@service", required=True, prompt="For which service?"),
+                "severity": Param("@sys.number")}
+    """
+
     entity: str                        # "@service", "@sys.number", ...
     required: bool = False
     prompt: str = ""
@@ -77,9 +84,14 @@ _lookup: dict[str, Intent] = {}
 _entities: dict[str, EntityType] = {}
 
 
-def entity(name: str, entries, fuzzy: bool = True, translations=None) -> EntityType:
-    """Declare a custom entity type (referenced by intents as "@name"); `translations` adds
-    synonyms per language: {"de": {"1": ["kritisch"]}}."""
+def entity(name: str, entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]],
+           fuzzy: bool = True, translations: Mapping[str, Mapping[str, list[str]]] | None = None) -> EntityType:
+    """Declare a custom entity type, referenced by intents as "@name". `entries` maps each
+    value to its synonyms, or is a function returning that map (called only when exporting);
+    `translations` adds synonyms per language: {"de": {"1": ["kritisch"]}}.
+
+        entity("severity", {"1": ["1", "sev 1", "critical"], "2": ["2", "sev 2", "major"]}, fuzzy=False)
+    """
     declared = EntityType(name, entries, fuzzy, dict(translations or {}))
     _entities[name] = declared
     return declared
@@ -89,9 +101,18 @@ def entities() -> dict[str, EntityType]:
     return dict(_entities)
 
 
-def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_contexts=(),
-           events=(), parent="", aliases=(), fallback=False, webhook=True, inline=False):
-    """Declare an intent and register the decorated function as its handler.
+def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = (),
+           params: Mapping[str, Param] | None = None,
+           input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
+           events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
+           webhook: bool = True, inline: bool = False) -> Callable[[Handler], Handler]:
+    """Declare an intent and register the decorated function as its handler. `phrases` mark
+    parameters as `[text](param)`; the declaration also feeds the agent export and /healthz.
+
+        @intent("deploy.latest", phrases=["last deploy of [checkout](service)"],
+                params={"service": Param("@service", required=True, prompt="Which service?")})
+        def deploy_latest(turn: Turn) -> Reply:
+            return Reply.say(f"Looking at {turn.text('service')}.")
 
     `phrases` is a list (the default language's) or a mapping language -> list, e.g.
     {"en": [...], "de": [...]}; every language's phrases go to both agent exports.
@@ -100,15 +121,14 @@ def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_cont
     run on the request thread, saving the ~100 µs hand-off to a worker thread, and the
     deadline cannot interrupt them."""
 
-    by_language = ({lang: tuple(p) for lang, p in phrases.items()} if isinstance(phrases, Mapping)
-                   else {DEFAULT_LANGUAGE: tuple(phrases)})
-
+    by_language: dict[str, tuple[str, ...]] = (
+        {lang: tuple(p) for lang, p in phrases.items()} if isinstance(phrases, Mapping)
+        else {DEFAULT_LANGUAGE: tuple(phrases)})
     default_phrases = by_language.pop(DEFAULT_LANGUAGE, ())
 
     def register(handler: Handler) -> Handler:
-        declared = Intent(name, handler, default_phrases, dict(params or {}),
-                          tuple(input_contexts),
-                          tuple((c, 5) if isinstance(c, str) else tuple(c) for c in output_contexts),
+        declared = Intent(name, handler, default_phrases, dict(params or {}), tuple(input_contexts),
+                          tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
                           tuple(events), parent, tuple(aliases), fallback, webhook, inline, dict(by_language))
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())

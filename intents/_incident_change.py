@@ -19,7 +19,7 @@ def change(turn: Turn, action: str) -> Reply:
     if number is None or number <= 0:
         return Reply.say(_("Which incident number?"))
     outcome, incident = _oncall.change_incident(number, action, turn.caller_id)
-    if outcome == "missing":
+    if outcome == "missing" or incident is None:
         return Reply.say(_("I can't find incident {number}.", number=number)).chips(_("Open incidents"))
     title = incident.get("title", "")
     if outcome == "resolved":

@@ -23,9 +23,9 @@ NOTES = {"succeeded": "", "rolled_back": N_("It was rolled back."), "failed": N_
                         "[search](service)のバージョンは"]},
         params={"service": Param("@service", required=True, prompt=N_("Which service?"))})
 def deploy_latest(turn: Turn) -> Reply:
-    service, problem = ask_for_service(turn, N_("Which service?"))
-    if problem:
-        return problem
+    service = ask_for_service(turn, N_("Which service?"))
+    if isinstance(service, Reply):
+        return service
     deploy = _oncall.latest_deploy(service.id)
     if deploy is None:
         return Reply.say(_("I have no deploys on record for {service}.", service=service.name))

@@ -35,11 +35,12 @@ def _scope(severity: int | None, service: str) -> str:
                  "ja": ["未解決のインシデントは", "[checkout](service)のインシデント", "[sev 1](severity)のインシデントは"]},
         params={"service": Param("@service"), "severity": Param("@severity")})
 def incident_list(turn: Turn) -> Reply:
-    service = None
+    service: _oncall.Service | None = None
     if turn.text("service"):
-        service, problem = service_or_none(turn.text("service"))
-        if problem:
-            return problem
+        named = service_or_none(turn.text("service"))
+        if isinstance(named, Reply):
+            return named
+        service = named
     severity = turn.integer("severity")
     incidents = _oncall.open_incidents(service.id if service else "", severity)
     scope = _scope(severity, service.name if service else "")

@@ -20,9 +20,9 @@ from intents._replies import ask_for_service_or_team
                  "ja": ["[payments](service)の当番は誰", "[checkout](service)のオンコールは誰", "今の当番は誰"]},
         params={"service": Param("@service", required=True, prompt=N_("For which service or team?"))})
 def oncall_current(turn: Turn) -> Reply:
-    found, problem = ask_for_service_or_team(turn, N_("For which service or team?"))
-    if problem:
-        return problem
+    found = ask_for_service_or_team(turn, N_("For which service or team?"))
+    if isinstance(found, Reply):
+        return found
     kind, thing, team = found
     if team is None:
         return Reply.say(_("{name} has no owning team on record, so I can't tell who is on call.", name=thing.name))

@@ -1,7 +1,6 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
-from fulfillment import Reply, Turn, intent
+from fulfillment import Reply, Turn, as_text, intent
 from fulfillment.i18n import _
-from fulfillment.turn import as_text
 from intents import _oncall
 from intents.oncall_page import PENDING
 

@@ -22,9 +22,9 @@ STATUS_NAMES = {"operational": N_("operational"), "degraded": N_("degraded"), "o
                  "ja": ["[checkout](service)の状態は", "[payments](service)は大丈夫"]},
         params={"service": Param("@service", required=True, prompt=N_("Which service?"))})
 def service_status(turn: Turn) -> Reply:
-    service, problem = ask_for_service(turn, N_("Which service?"))
-    if problem:
-        return problem
+    service = ask_for_service(turn, N_("Which service?"))
+    if isinstance(service, Reply):
+        return service
     doc = _oncall.get_service_doc(service.id) or {}
     open_count = _oncall.count_open(service.id)
     status = doc.get("status", "unknown")

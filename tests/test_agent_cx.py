@@ -19,10 +19,11 @@ import sys
 import zipfile
 
 import pytest
-from conftest import ROOT
-from fake_dialogflow import CxAgentsServer, CxSessionsServer
 
 from fulfillment import agent_export, agent_export_cx, agent_sync_cx, router
+
+from conftest import ROOT
+from fake_dialogflow import CxAgentsServer, CxSessionsServer
 
 # Key names seen in the real exports above, per file kind.
 SEEN = {

@@ -7,13 +7,15 @@ import io
 import json
 import re
 import zipfile
+from typing import Any
 
-import i18n as catalogs  # scripts/i18n.py: extract, compile, check
 import pytest
-from conftest import assert_valid_response
 
 from fulfillment import agent_export, agent_export_cx, fmt, i18n, report
 from fulfillment.simulate import cx_request, es_request
+
+import catalogs  # scripts/catalogs.py: extract, compile, check
+from conftest import assert_valid_response
 
 LANGUAGES = ["de", "fr", "es", "pt_BR", "ja"]
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -33,7 +35,7 @@ def test_every_catalog_exists_and_nothing_is_left_over():
 
 
 def test_the_template_holds_every_sentence_in_the_code_and_the_mo_files_are_current():
-    """`scripts/i18n.py check`: the .pot matches the code, each .mo its .po (so the deployed
+    """`scripts/catalogs.py check`: the .pot matches the code, each .mo its .po (so the deployed
     function, which reads only .mo files, says what the .po says)."""
     assert catalogs.main(["check"]) == 0
 
@@ -172,6 +174,7 @@ def test_german_on_call_answer_has_german_dates(server, seeded):
 
     text, _, log = _ask(server, "oncall.current", {"service": "payments"}, "de", "es")
     shift = _oncall.current_shift("payments-team")
+    assert shift is not None
     i18n.use("de")
     try:
         window = fmt.window(shift.starts, shift.ends, shift.primary["timezone"])
@@ -204,7 +207,8 @@ def test_crash_apology_in_the_callers_language(monkeypatch, dialect_name, build)
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome", language="pt-BR")),
                                      content_type="application/json").get_environ())
     try:
-        body, status, _ = main.webhook(request)
+        result: Any = main.webhook(request)       # functions-framework's decorator erases the type
+        body, status, _ = result
     finally:
         i18n.use("")                      # this process goes on with other tests, in English
     assert status == 200

@@ -1,10 +1,10 @@
 """Message catalogs: extract, update, compile, check (Babel; a tool, never deployed).
 
-    python scripts/i18n.py extract            # sentences in the code -> locales/messages.pot
-    python scripts/i18n.py update             # .pot -> every locales/LANG/LC_MESSAGES/messages.po
-    python scripts/i18n.py init LANG          # start a new language from the .pot
-    python scripts/i18n.py compile            # .po -> .mo (the function reads only the .mo)
-    python scripts/i18n.py check              # exit 1 if the .pot or any .mo is stale
+    python scripts/catalogs.py extract            # sentences in the code -> locales/messages.pot
+    python scripts/catalogs.py update             # .pot -> every locales/LANG/LC_MESSAGES/messages.po
+    python scripts/catalogs.py init LANG          # start a new language from the .pot
+    python scripts/catalogs.py compile            # .po -> .mo (the function reads only the .mo)
+    python scripts/catalogs.py check              # exit 1 if the .pot or any .mo is stale
 
 Sentences are found in calls of `_`, `N_` and `ngettext` in fulfillment/, intents/ and main.py.
 """
@@ -111,7 +111,7 @@ def main(argv: list[str]) -> int:
         stale += [po.with_suffix(".mo") for po in po_files()
                   if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").read_bytes() != mo_bytes(po)]
         for path in stale:
-            print(f"stale: {path.relative_to(ROOT)} (run scripts/i18n.py extract / compile)", file=sys.stderr)
+            print(f"stale: {path.relative_to(ROOT)} (run scripts/catalogs.py extract / compile)", file=sys.stderr)
         return 1 if stale else 0
     else:
         print(__doc__, file=sys.stderr)
