@@ -34,6 +34,7 @@ def test_intents():
     """Registered for these tests only: other tests list the registry."""
     router.intent("test.blocking.firestore", blocking="firestore")(_firestore_only)
     router.intent("test.blocking.any")(_may_block)
+    store._failed_at = -1e9                                             # a database that answers
     yield
     for name in ("test.blocking.firestore", "test.blocking.any"):
         router._intents.pop(name, None)
@@ -61,6 +62,15 @@ def test_a_database_call_cut_at_the_deadline_reads_as_a_timeout():
     assert result.reply.texts == [deadline.MESSAGES["timeout"]]
     result = _run("test.blocking.firestore", budget=5.0, late=True)      # within the budget: the database's fault
     assert result.outcome == "db_unavailable"
+
+
+def test_after_a_database_failure_the_worker_thread_keeps_the_deadline():
+    """The client's sleeps between retries are not bounded per RPC: while the database fails,
+    Firestore-only handlers go back to the worker thread."""
+    store._note_failure()
+    assert not store.healthy()
+    assert _run("test.blocking.firestore").outcome == "ok"
+    assert seen["firestore"].startswith("handler")
 
 
 def test_other_handlers_keep_the_worker_thread_and_its_deadline():
