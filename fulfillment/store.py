@@ -104,7 +104,33 @@ def _is_unavailable(exc: BaseException) -> bool:
 
     return isinstance(exc, (api.RetryError, api.ServiceUnavailable, api.DeadlineExceeded,
                             api.InternalServerError, api.TooManyRequests, api.Aborted,
-                            api.Unknown, api.Cancelled, api.Unauthenticated, api.PermissionDenied))
+                            api.Unknown, api.Cancelled))
+
+
+MISCONFIGURED_FIX = ("Firestore refused us or we have no credentials: give the function's service account "
+                     "roles/datastore.user on the project (or set FIRESTORE_EMULATOR_HOST for a local run), "
+                     "and check GOOGLE_CLOUD_PROJECT and FIRESTORE_DATABASE")
+
+
+def is_misconfigured(exc: BaseException) -> bool:
+    """Is this our deployment's fault (no credentials, no permission), which waiting won't fix?"""
+    seen = 0
+    while exc is not None and seen < 10:
+        if _is_misconfigured(exc):
+            return True
+        exc, seen = (exc.__cause__ or exc.__context__), seen + 1
+    return False
+
+
+def _is_misconfigured(exc: BaseException) -> bool:
+    google_auth = sys.modules.get("google.auth.exceptions")
+    if google_auth is not None and isinstance(exc, (google_auth.DefaultCredentialsError, google_auth.RefreshError)):
+        return True
+    if "google.api_core.exceptions" not in sys.modules:
+        return False
+    from google.api_core import exceptions as api
+
+    return isinstance(exc, (api.Unauthenticated, api.PermissionDenied))
 
 
 def _interceptor():

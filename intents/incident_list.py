@@ -15,6 +15,8 @@ def incident_list(turn: Turn) -> Reply:
         if problem:
             return problem
     severity = turn.integer("severity")
+    if severity is not None and not 1 <= severity <= 4:      # 0, -1, 1e20: no such severity
+        return Reply.say("Severities go from 1, the most urgent, to 4. Which severity?").chips("Sev 1", "Sev 2")
     incidents = _oncall.open_incidents(service.id if service else "", severity)
     scope = " ".join(filter(None, [f"sev {severity}" if severity else "", "open incidents",
                                    f"for {service.name}" if service else ""]))

@@ -1,4 +1,6 @@
 """Page the on-call: ask for confirmation first, with the pending page in a context."""
+import uuid
+
 from fulfillment import Param, Reply, Turn, intent
 from intents import _oncall
 from intents._replies import ask_for_service_or_team
@@ -22,10 +24,20 @@ def oncall_page(turn: Turn) -> Reply:
     if shift is None:
         return Reply.say(f"Nobody is on call for {thing.name} right now, so there is nobody to page.")
     who = shift.primary.get("name", "the on-call")
-    message = turn.text("message") or f"{turn.caller_id.split(':')[-1] or 'Someone'} asked for help with {thing.name}"
+    message = turn.text("message") or default_message(turn, thing.name)
+    nonce = uuid.uuid4().hex       # names this page request: a "yes" without a turn id pages it once
     return (Reply.say(f"Page {who} (on call for {thing.name}) with \"{message}\"? Say yes or no.")
             .chips("Yes", "No")
             .set_context(PENDING, 2, page_service=thing.id, page_target=thing.name,
-                         page_message=message, page_oncall=who)
+                         page_message=message, page_oncall=who, page_nonce=nonce)
             .set_session(page_service=thing.id, page_target=thing.name, page_message=message,
-                         page_oncall=who))
+                         page_oncall=who, page_nonce=nonce))
+
+
+def default_message(turn: Turn, target: str) -> str:
+    """Words for a person: who asked when the platform says ("via Slack by U123"), never a
+    session id."""
+    surface, _, user = turn.caller_id.partition(":")
+    if user and turn.caller_id != turn.session_id:
+        return f"Help needed with {target} (paged via {surface.replace('_', ' ').title()} by {user})"
+    return f"Help needed with {target}"

@@ -1,5 +1,8 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
+import uuid
+
 from fulfillment import Reply, Turn, intent
+from fulfillment.telemetry import hash_session
 from fulfillment.turn import as_text
 from intents import _oncall
 from intents.oncall_page import PENDING
@@ -8,18 +11,29 @@ from intents.oncall_page import PENDING
 @intent("oncall.page.confirm", parent="oncall.page", input_contexts=[PENDING],
         phrases=["yes", "yes page them", "do it", "confirm", "go ahead"])
 def oncall_page_confirm(turn: Turn) -> Reply:
+    # Only the pending state the webhook set counts (ES: its context; CX: the session), never
+    # parameters of this turn; and the on-call person is looked up again, not taken from it.
     pending = turn.context(PENDING)
-    values = pending.parameters if pending else turn.parameters
-    # What comes back from the context is only as good as the caller: keep plain strings.
-    service, who = as_text(values.get("page_service"))[:100], as_text(values.get("page_oncall"))[:100]
+    values = pending.parameters if pending else (turn.parameters if turn.dialect == "cx" else {})
+    service = as_text(values.get("page_service"))[:100]
     message, target = as_text(values.get("page_message"))[:500], as_text(values.get("page_target"))[:100] or service
-    if not service or not who:
+    found = _oncall.resolve(service) if service else None
+    if found is None:
         return Reply.say("There is no page waiting to be sent. Who should I page?").chips("Page the on-call for checkout")
-    key = _oncall.page_id(turn.turn_id, f"{turn.session_id}|{service}|{message}")
-    created = _oncall.create_page(key, {"service": service, "oncall": who, "message": message,
-                                        "by": turn.caller_id, "turn": turn.turn_id, "session": turn.session_id})
+    kind, thing = found
+    team = _oncall.team_of(kind, thing)
+    shift = _oncall.current_shift(team.id) if team else None
+    if shift is None:
+        return Reply.say(f"Nobody is on call for {thing.name} right now, so there is nobody to page.")
+    who = as_text(shift.primary.get("name"))[:100] or "the on-call"
+    # Dialogflow's turn id, else the id the page request was given, else this turn alone.
+    key = _oncall.page_id(turn.turn_id or as_text(values.get("page_nonce"))[:64], uuid.uuid4().hex)
+    session = hash_session(turn.session_id)             # stored like the logs: a pseudonym
+    by = session if turn.caller_id == turn.session_id else turn.caller_id
+    created = _oncall.create_page(key, {"service": thing.id, "oncall": who, "message": message,
+                                        "by": by, "turn": turn.turn_id, "session": session})
     note = "" if created else " (I had already sent this one.)"
     return (Reply.say(f"Paged {who} for {target}.{note}")
             .delete_context(PENDING).set_session(page_service=None, page_target=None,
-                                                 page_message=None, page_oncall=None)
+                                                 page_message=None, page_oncall=None, page_nonce=None)
             .chips("Open incidents", f"Who is on call for {target}?"))

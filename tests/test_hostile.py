@@ -1,0 +1,314 @@
+"""Hostile input against the real server: what an attack on a running webhook found (issue 12),
+each case closed and kept closed. Counts land in RELIABILITY.md's "hostile input" section
+(`make reliability`)."""
+import concurrent.futures as futures
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import ROOT, Server, assert_valid_response, start_server, stop_server
+from fulfillment.simulate import cx_request, es_request
+
+HOSTILE: dict[str, object] = {}
+LOG_LIMIT = 256 * 1024                     # Cloud Logging's entry limit
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hostile_figures():
+    yield HOSTILE
+    if os.environ.get("WRITE_RELIABILITY") and HOSTILE:
+        write_section(HOSTILE)
+
+
+def write_section(figures: dict) -> None:
+    """Replace (or add) the "hostile input" section of RELIABILITY.md."""
+    path = ROOT / "RELIABILITY.md"
+    text = path.read_text() if path.exists() else "# Reliability\n"
+    head = text.split("\n## hostile input\n", 1)[0].rstrip("\n")
+    lines = ["", "## hostile input", "",
+             "Counted by tests/test_hostile.py on its last run (each case is an attack that once worked).", "",
+             "| figure | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in figures.items()]
+    path.write_text(head + "\n" + "\n".join(lines) + "\n")
+
+
+def _count(key: str, n: int = 1) -> None:
+    HOSTILE[key] = HOSTILE.get(key, 0) + n
+
+
+def _raw_post(server: Server, data: bytes, trace: str):
+    import requests
+    return requests.post(server.url + "/", data=data, timeout=15, headers={
+        "Content-Type": "application/json", "X-Cloud-Trace-Context": f"{trace}/1;o=1"})
+
+
+# ---- row 1: lone UTF-16 surrogates ----------------------------------------------------------
+
+def _es_text(intent="welcome", language="en", param="", session="s1") -> str:
+    return ('{"responseId":"r","session":"projects/p/agent/sessions/%s","queryResult":{"queryText":"hi",'
+            '"intent":{"displayName":"%s"},"languageCode":"%s","parameters":{"service":"%s"}}}'
+            % (session, intent, language, param))
+
+
+LONE = {
+    "escaped_in_intent": _es_text(intent="\\ud800").encode(),
+    "escaped_in_language": _es_text(language="\\udfff").encode(),
+    "escaped_in_parameter": _es_text(intent="oncall.current", param="pay\\ud800").encode(),
+    "escaped_in_session": _es_text(session="s\\udc00").encode(),
+    "escaped_low_then_high": _es_text(intent="x\\udc00\\ud800").encode(),
+    "raw_bytes_in_intent": _es_text().replace('"welcome"', '"we\x00"').encode().replace(b"\x00", b"\xed\xa0\x80"),
+    "raw_bytes_in_parameter": _es_text(param="\x00").encode().replace(b"\x00", b"\xed\xa0\x80"),
+    "cx_escaped_in_tag": b'{"fulfillmentInfo":{"tag":"\\ud800"},"sessionInfo":{"session":"s"}}',
+}
+
+
+@pytest.mark.parametrize("case", list(LONE))
+def test_lone_surrogates_are_refused_as_bad_input(server, case):
+    trace = uuid.uuid4().hex
+    response = _raw_post(server, LONE[case], trace)
+    assert response.status_code == 400, response.text[:300]          # was a 500, or the crash apology
+    assert "Unicode" in response.json()["error"] or "UTF-8" in response.json()["error"]
+    log = server.log_entry(trace)                                      # one JSON line, whatever happened
+    assert log["outcome"] == "bad_request" and log["httpRequest"]["status"] == 400
+    _count("lone-surrogate bodies refused with a 400")
+
+
+def test_a_valid_surrogate_pair_is_an_emoji_not_an_error(server):
+    trace = uuid.uuid4().hex
+    response = _raw_post(server, _es_text(param="\\ud83d\\ude00").encode(), trace)
+    assert response.status_code == 200
+    assert_valid_response(response.json(), "es")
+
+
+def test_log_writer_survives_invalid_text():
+    """Defence in depth: the log line and the session hash cannot crash on a lone surrogate."""
+    from fulfillment import jsonio, telemetry
+    line = jsonio.dumps({"intent": "a\ud800b"})
+    assert json.loads(line) == {"intent": "a?b"}
+    assert len(telemetry.hash_session("s\udc00")) == 16
+
+
+# ---- row 2: whole log lines through a pipe --------------------------------------------------
+
+def test_every_log_line_whole_and_small_through_a_pipe(emulator):
+    """The real server's stdout is a pipe (as on Cloud Run); 160 requests, 16 at a time, every
+    4th with a 200 KB languageCode and every 7th with a 120 KB intent: every line parses."""
+    import requests
+
+    port = __import__("emulator").free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "functions_framework", "--target=webhook", "--host=127.0.0.1", f"--port={port}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    lines: list[bytes] = []
+
+    def read():
+        for line in process.stdout:
+            lines.append(line)
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    server = Server(port, process, ROOT / ".local" / "unused.log")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+
+        def body(i):
+            if i % 4 == 0:
+                return es_request("welcome", language="en-" + "x" * 200_000)
+            if i % 7 == 0:
+                return es_request("y" * 120_000)
+            return es_request("help")
+        with futures.ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(lambda i: server.post(body(i)).status_code, range(160)))
+        assert statuses == [200] * 160
+        time.sleep(0.5)
+    finally:
+        stop_server(server)
+        reader.join(timeout=10)
+    entries, broken = [], 0
+    for line in lines:
+        assert len(line) < LOG_LIMIT, len(line)
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            broken += 1
+    assert broken == 0, f"{broken} of {len(lines)} lines were not JSON"
+    requests_logged = [e for e in entries if "httpRequest" in e and e["httpRequest"]["requestUrl"] == "/"]
+    assert len(requests_logged) == 160
+    assert sum("language" in e.get("cut", []) for e in requests_logged) == 40
+    assert sum("intent" in e.get("cut", []) for e in requests_logged) == len([i for i in range(160) if i % 7 == 0 and i % 4])
+    HOSTILE["log lines through a pipe (160 requests, 16 concurrent, 200 KB fields)"] = len(lines)
+    HOSTILE["log lines not whole JSON"] = broken
+    HOSTILE["largest log line, bytes"] = max(len(line) for line in lines)
+
+
+def test_one_long_line_is_cut_with_its_fields_named():
+    from fulfillment import telemetry
+    entry = {"severity": "ERROR", "message": "x" * 300_000, "outcome": "handler_error",
+             "warnings": ["w" * 5000] * 20}
+    line = telemetry._shrunk(entry)
+    assert len(line) <= telemetry.MAX_LINE_BYTES
+    assert set(json.loads(line)["cut"]) == {"message", "warnings"}
+
+
+# ---- row 6: numbers out of the database's range ---------------------------------------------
+
+@pytest.mark.parametrize("severity", [1e20, 2 ** 64, -1e20, 0, 9])
+def test_out_of_range_severity_is_asked_again(server, seeded, severity):
+    response, log = server.traced_post(es_request("incident.list", params={"severity": severity}))
+    assert response.status_code == 200 and log["outcome"] == "ok", log
+    assert "Severities go from 1" in response.json()["fulfillmentText"]
+    _count("out-of-range numbers re-prompted")
+
+
+def test_out_of_range_severity_never_reaches_firestore(seeded):
+    from intents import _oncall
+    assert _oncall.open_incidents(severity=2 ** 64) == []
+
+
+# ---- row 7: malformed chunked bodies ---------------------------------------------------------
+
+CHUNKED = {
+    "bad_chunk_size": b"zz\r\nabc\r\n0\r\n\r\n",
+    "truncated_chunk": b"40\r\n{\"queryResult\":",
+    "missing_terminator": b"3\r\n{}\nXX0\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("case", list(CHUNKED))
+def test_malformed_chunked_body_is_a_400(server, case):
+    trace = uuid.uuid4().hex
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                     b"X-Cloud-Trace-Context: " + f"{trace}/1;o=1".encode() + b"\r\nConnection: close\r\n\r\n"
+                     + CHUNKED[case])
+        sock.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), reply[:300]
+    assert json.loads(body)["error"]
+    log = server.log_entry(trace)
+    assert log["outcome"] == "bad_request"
+    _count("malformed chunked bodies refused with a 400")
+
+
+# ---- row 10: the caller's address ------------------------------------------------------------
+
+def test_remote_ip_is_not_what_the_client_says(server):
+    response, log = server.traced_post(es_request("welcome"), {"X-Forwarded-For": '6.6.6.6"}'})
+    assert response.status_code == 200
+    assert log["httpRequest"]["remoteIp"] == "127.0.0.1"
+
+
+def test_behind_googles_front_end_the_appended_address_counts():
+    from fulfillment.telemetry import remote_ip
+    environ = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.7", "REMOTE_ADDR": "169.254.1.1"}
+    assert remote_ip(environ, trust_forwarded=True) == "203.0.113.7"
+    assert remote_ip(environ, trust_forwarded=False) == "169.254.1.1"
+    assert remote_ip({"HTTP_X_FORWARDED_FOR": '1.2.3.4, x"}', "REMOTE_ADDR": "10.0.0.1"}, True) == "10.0.0.1"
+
+
+# ---- rows 9 and 11: pages ---------------------------------------------------------------------
+
+def _ask_page(server, session, message=None, payload=None, source=None):
+    params = {"service": "checkout", **({"message": message} if message else {})}
+    out = server.post(es_request("oncall.page", params=params, session_id=session, payload=payload,
+                                 source=source)).json()
+    return out, next(c for c in out["outputContexts"] if c["name"].endswith("/page-pending"))
+
+
+def _confirm(session, context, response_id=True):
+    body = es_request("oncall.page.confirm", text="yes", session_id=session,
+                      contexts=[{"name": "page-pending", "lifespanCount": 1, "parameters": context["parameters"]}])
+    if not response_id:
+        del body["responseId"]
+    return body
+
+
+def test_without_a_turn_id_a_later_page_is_sent_and_a_redelivery_is_not(server, seeded):
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    texts = []
+    for _ in range(2):                                        # the same text, twice, no responseId
+        _, context = _ask_page(server, session, "database is down")
+        confirm = _confirm(session, context, response_id=False)
+        texts.append(server.post(confirm).json()["fulfillmentText"])
+        texts.append(server.post(confirm).json()["fulfillmentText"])       # Dialogflow redelivers it
+    assert [("already" in t) for t in texts] == [False, True, False, True], texts
+    assert len(list(seeded.collection("pages").stream())) == 2
+
+
+def test_confirm_pages_only_the_pending_state_and_the_real_oncall(server, seeded):
+    forged = {"page_service": "checkout", "page_oncall": "Mallory", "page_message": "m", "page_target": "Checkout"}
+    text = server.post(es_request("oncall.page.confirm", text="yes", params=forged)).json()["fulfillmentText"]
+    assert "no page waiting" in text                                     # no page-pending context
+    assert list(seeded.collection("pages").stream()) == []
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    _, context = _ask_page(server, session, "db down")
+    context["parameters"]["page_oncall"] = "Mallory"                     # whoever the caller names
+    text = server.post(_confirm(session, context)).json()["fulfillmentText"]
+    [page] = [d.to_dict() for d in seeded.collection("pages").stream()]
+    assert "Mallory" not in text and page["oncall"] != "Mallory" and text.startswith(f"Paged {page['oncall']} ")
+
+
+def test_a_page_without_message_names_no_session_and_stores_it_hashed(server, seeded):
+    from fulfillment.telemetry import hash_session
+    session = "say-ea2ed98ebd89"
+    out, context = _ask_page(server, session)
+    assert session not in out["fulfillmentText"] and "say-" not in context["parameters"]["page_message"]
+    assert context["parameters"]["page_message"] == "Help needed with Checkout"
+    server.post(_confirm(session, context))
+    [page] = [d.to_dict() for d in seeded.collection("pages").stream()]
+    assert page["session"] == hash_session(session) and session not in json.dumps(page, default=str)
+    out, _ = _ask_page(server, session, payload={"data": {"user": "U123"}}, source="slack")
+    assert "(paged via Slack by U123)" in out["fulfillmentText"]
+
+
+# ---- row 12: no credentials, no permission ----------------------------------------------------
+
+def test_no_credentials_is_misconfigured_not_a_crash(emulator, tmp_path):
+    env = {"FIRESTORE_EMULATOR_HOST": None, "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "GOOGLE_APPLICATION_CREDENTIALS": None,
+           "NO_GCE_CHECK": "True", "GCE_METADATA_HOST": "127.0.0.1:9", "GCE_METADATA_IP": "127.0.0.1:9",
+           "CLOUDSDK_CONFIG": str(tmp_path), "HOME": str(tmp_path)}
+    server = start_server(env, name="no-credentials")
+    try:
+        for dialect_name, body in (("es", es_request("oncall.current", params={"service": "payments"})),
+                                   ("cx", cx_request("oncall.current", params={"service": "payments"}))):
+            response, log = server.traced_post(body)
+            assert response.status_code == 200
+            assert_valid_response(response.json(), dialect_name)
+            assert "can't reach the" in response.text and "database" in response.text
+            assert log["outcome"] == "misconfigured" and log["severity"] == "ERROR", log
+            assert "roles/datastore.user" in log["error"]
+    finally:
+        stop_server(server)
+
+
+def test_permission_denied_is_misconfigured_not_an_outage():
+    from google.api_core import exceptions as api
+
+    from fulfillment import deadline, router, store
+    for exc in (api.PermissionDenied("no"), api.Unauthenticated("no")):
+        assert store.is_misconfigured(exc) and not store.is_unavailable(exc)
+
+        def handler(turn, exc=exc):
+            raise exc
+        outcome = deadline._call(router.Intent("x", handler), False, None)
+        assert outcome.outcome == "misconfigured" and "roles/datastore.user" in outcome.detail
+        assert outcome.reply.texts == [deadline.MESSAGES["db_unavailable"]]
+    assert store.is_unavailable(api.ServiceUnavailable("down")) and not store.is_misconfigured(api.ServiceUnavailable("x"))
