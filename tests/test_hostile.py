@@ -155,6 +155,46 @@ def test_every_log_line_whole_and_small_through_a_pipe(emulator):
     HOSTILE["largest log line, bytes"] = max(len(line) for line in lines)
 
 
+def test_long_and_short_lines_from_many_threads_never_splice(monkeypatch):
+    """`telemetry.emit` into a real pipe, long lines (stack traces: over PIPE_BUF, so the kernel
+    may take them in parts) and short ones from 8 threads at once: every line comes out whole."""
+    from fulfillment import telemetry
+    read_end, write_end = os.pipe()
+
+    class PipeOut:
+        def fileno(self):
+            return write_end
+    monkeypatch.setattr(sys, "stdout", PipeOut())
+    chunks: list[bytes] = []
+
+    def drain():
+        while data := os.read(read_end, 4096):
+            chunks.append(data)
+    reader = threading.Thread(target=drain)
+    reader.start()
+
+    def writer(n):
+        for i in range(40):
+            size = 90_000 if i % 2 else 50
+            telemetry.emit(json.dumps({"n": n, "i": i, "pad": "x" * size}).encode())
+    with futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(writer, range(8)))
+    os.close(write_end)
+    reader.join(timeout=30)
+    os.close(read_end)
+    lines = b"".join(chunks).split(b"\n")[:-1]
+    broken = sum(1 for line in lines if not _is_json(line))
+    assert len(lines) == 320 and broken == 0, f"{broken} of {len(lines)} lines spliced"
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
 def test_one_long_line_is_cut_with_its_fields_named():
     from fulfillment import telemetry
     entry = {"severity": "ERROR", "message": "x" * 300_000, "outcome": "handler_error",
