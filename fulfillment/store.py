@@ -26,6 +26,16 @@ MARGIN_S = 0.05          # keep this much of the budget for rendering the answer
 MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longer
 
 
+# gRPC waits longer and longer between reconnect attempts while the database is away (up to
+# 120 s by default): after a long outage the webhook kept failing for ~40 s after the database
+# was back. Capped at 1 s, it is back within about a second whatever the outage's length, for
+# at most one connection attempt a second per instance while it is away.
+MAX_RECONNECT_BACKOFF_MS = 1000
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 250), ("grpc.min_reconnect_backoff_ms", 250),
+                     ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS)]
+_MESSAGE_SIZE_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
+
+
 class DeadlineExpired(Exception):
     """The request's budget ran out before this Firestore call could start."""
 
@@ -54,13 +64,25 @@ def _make_client():
     db = firestore.Client(**kwargs)
 
     interceptor = _interceptor()
+    emulator = kwargs.get("credentials") is not None
 
-    def transport(host, channel):
-        return FirestoreGrpcTransport(host=host, channel=grpc.intercept_channel(channel, interceptor))
+    class Transport(FirestoreGrpcTransport):
+        """Ours: gRPC's reconnect backoff capped, and the interceptor under every RPC."""
+
+        @classmethod
+        def create_channel(cls, host: str, credentials: Any = None, options: Any = (), **more: Any) -> Any:
+            return super().create_channel(host, credentials=credentials,     # production
+                                          options=[*options, *RECONNECT_OPTIONS], **more)
+
+        def __init__(self, host: str, channel: Any) -> None:
+            if emulator:              # the client made a plain channel for the emulator: remake it
+                channel.close()
+                channel = grpc.insecure_channel(host, options=[*_MESSAGE_SIZE_OPTIONS, *RECONNECT_OPTIONS])
+            super().__init__(host=host, channel=grpc.intercept_channel(channel, interceptor))
 
     # The client builds its GAPIC layer lazily from a transport class; handing it ours
     # first puts the interceptor under every RPC the client will ever make.
-    db._firestore_api_helper(transport, gapic_module.FirestoreClient, gapic_module)
+    db._firestore_api_helper(Transport, gapic_module.FirestoreClient, gapic_module)
     return db
 
 

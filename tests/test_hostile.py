@@ -352,3 +352,79 @@ def test_permission_denied_is_misconfigured_not_an_outage():
         assert outcome.outcome == "misconfigured" and "roles/datastore.user" in outcome.detail
         assert outcome.reply.texts == [deadline.MESSAGES["db_unavailable"]]
     assert store.is_unavailable(api.ServiceUnavailable("down")) and not store.is_misconfigured(api.ServiceUnavailable("x"))
+
+
+# ---- row 5: recovery after a database outage does not grow with the outage -------------------
+
+def test_recovery_after_an_outage_does_not_grow_with_its_length(emulator, seeded):
+    """The database goes away (connections refused) for 3 s, then for 20 s. Each outage ends just
+    after the webhook's channel tried to reconnect, the worst moment: gRPC's default backoff
+    would then leave it failing for the next whole backoff interval (about 10 s after 20 s of
+    outage, 40 s after 150 s). Recovery must be quick, and no slower after the long outage."""
+    from tcp_proxy import Proxy
+    proxy = Proxy(emulator.host)
+    server = start_server({"FIRESTORE_EMULATOR_HOST": proxy.address, "DEADLINE_ES_S": "1.0"}, name="outage")
+    ask = es_request("oncall.current", params={"service": "payments"})
+
+    def wait_until_ok(limit):
+        started = time.monotonic()
+        while time.monotonic() - started < limit:
+            response, log = server.traced_post(ask)
+            if log["outcome"] == "ok":
+                return time.monotonic() - started
+            time.sleep(0.1)
+        return float("inf")
+
+    def outage(seconds):
+        proxy.mode = "refuse"
+        proxy.cut()
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            response, log = server.traced_post(ask)
+            assert response.status_code == 200 and log["outcome"] in ("db_unavailable", "timeout"), log
+            time.sleep(0.3)
+        seen = len(proxy.attempts)
+        while len(proxy.attempts) == seen and time.monotonic() - started < seconds + 130:
+            time.sleep(0.01)                     # end it right after a reconnect attempt
+        gaps = [b - a for a, b in zip(proxy.attempts, proxy.attempts[1:])]
+        proxy.mode = "pass"
+        return wait_until_ok(60), max(gaps, default=0.0)
+
+    try:
+        assert wait_until_ok(30) < 30                                   # warm: client, caches
+        short, short_gap = outage(3)
+        proxy.attempts.clear()
+        long, long_gap = outage(20)
+    finally:
+        stop_server(server)
+        proxy.close()
+    HOSTILE["recovery after a 3 s database outage, s"] = round(short, 1)
+    HOSTILE["recovery after a 20 s database outage, s"] = round(long, 1)
+    HOSTILE["longest wait between reconnect attempts in the 20 s outage, s"] = round(long_gap, 1)
+    assert long < 5, (long, long_gap)
+    assert long <= short + 2, (short, long)
+    assert long_gap < 3, long_gap
+
+
+def test_production_client_is_built_and_fails_politely(emulator, tmp_path):
+    """Deployed (no emulator, real credentials), the client must come up: building it once
+    raised AttributeError on every request. Here the credentials' token server is a closed
+    port, so the database cannot be reached, and the answer says so."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from emulator import free_port
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    account = tmp_path / "sa.json"
+    account.write_text(json.dumps({"type": "service_account", "project_id": "watchkeeper-test", "private_key_id": "k1",
+                                   "private_key": pem, "client_email": "wk@watchkeeper-test.iam.gserviceaccount.com",
+                                   "client_id": "1", "token_uri": f"http://127.0.0.1:{free_port()}/token"}))
+    server = start_server({"FIRESTORE_EMULATOR_HOST": None, "GOOGLE_APPLICATION_CREDENTIALS": str(account),
+                           "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "DEADLINE_ES_S": "1.0"}, name="production-client")
+    try:
+        response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
+        assert response.status_code == 200 and log["outcome"] in ("db_unavailable", "timeout", "misconfigured"), log
+        assert "went wrong" not in response.text
+    finally:
+        stop_server(server)
