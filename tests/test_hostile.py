@@ -421,10 +421,11 @@ def test_production_client_is_built_and_fails_politely(emulator, tmp_path):
                                    "private_key": pem, "client_email": "wk@watchkeeper-test.iam.gserviceaccount.com",
                                    "client_id": "1", "token_uri": f"http://127.0.0.1:{free_port()}/token"}))
     server = start_server({"FIRESTORE_EMULATOR_HOST": None, "GOOGLE_APPLICATION_CREDENTIALS": str(account),
-                           "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "DEADLINE_ES_S": "1.0"}, name="production-client")
+                           "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "DEADLINE_ES_S": "3.0"}, name="production-client")
     try:
-        response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
-        assert response.status_code == 200 and log["outcome"] in ("db_unavailable", "timeout", "misconfigured"), log
-        assert "went wrong" not in response.text
+        for _ in range(2):                  # the first also pays the imports: the second is warm
+            response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
+            assert response.status_code == 200 and log["outcome"] in ("db_unavailable", "timeout", "misconfigured"), log
+            assert "went wrong" not in response.text
     finally:
         stop_server(server)
