@@ -21,9 +21,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import settings
 from .dialect import BadRequest
+
+if TYPE_CHECKING:
+    from flask import Request
 
 log = logging.getLogger("fulfillment")
 
@@ -85,7 +89,7 @@ def startup_check() -> None:
                     "explicit opt-out" if cfg.allow_unauthenticated else "emulator / local run")
 
 
-def check(request) -> None:
+def check(request: Request) -> None:
     cfg = config()
     methods = cfg.methods
     if not methods:
@@ -215,7 +219,7 @@ class _CertCache:
         return certs
 
     def _fetch(self, url: str) -> tuple[dict, int]:
-        import urllib.request       # only ID-token setups need it, and only once an hour
+        import urllib.request  # only ID-token setups need it, and only once an hour
 
         with urllib.request.urlopen(url, timeout=self.FETCH_TIMEOUT_S) as response:
             certs = json.loads(response.read())

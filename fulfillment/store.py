@@ -15,12 +15,16 @@ import os
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import telemetry
 from .config import settings
 
-_client = None
+if TYPE_CHECKING:                       # imported lazily at run time (cold start)
+    import grpc
+    from google.cloud import firestore
+
+_client: firestore.Client | None = None
 _client_lock = threading.Lock()
 MARGIN_S = 0.05          # keep this much of the budget for rendering the answer
 MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longer
@@ -40,7 +44,7 @@ class DeadlineExpired(Exception):
     """The request's budget ran out before this Firestore call could start."""
 
 
-def client():
+def client() -> firestore.Client:
     """The process's Firestore client (created on first use, then reused)."""
     global _client
     if _client is None:
@@ -50,7 +54,7 @@ def client():
     return _client
 
 
-def _make_client():
+def _make_client() -> firestore.Client:
     import grpc
     from google.cloud import firestore
     from google.cloud.firestore_v1.services.firestore import client as gapic_module
@@ -70,9 +74,9 @@ def _make_client():
         """Ours: gRPC's reconnect backoff capped, and the interceptor under every RPC."""
 
         @classmethod
-        def create_channel(cls, host: str, credentials: Any = None, options: Any = (), **more: Any) -> Any:
-            return super().create_channel(host, credentials=credentials,     # production
-                                          options=[*options, *RECONNECT_OPTIONS], **more)
+        def create_channel(cls, *args: Any, **kwargs: Any) -> Any:                # production
+            kwargs["options"] = [*kwargs.get("options", ()), *RECONNECT_OPTIONS]
+            return super().create_channel(*args, **kwargs)
 
         def __init__(self, host: str, channel: Any) -> None:
             if emulator:              # the client made a plain channel for the emulator: remake it
@@ -105,7 +109,7 @@ def in_flight(measure: telemetry.Measure) -> bool:
     return measure.rpc_open > 0
 
 
-def is_unavailable(exc: BaseException) -> bool:
+def is_unavailable(exc: BaseException | None) -> bool:
     """Is this the database failing (unreachable, too slow, overloaded), not our bug?
 
     The chain counts: a failed transaction's clean-up can raise on top of the real cause."""
@@ -136,11 +140,12 @@ MISCONFIGURED_FIX = ("Firestore refused us or we have no credentials: give the f
 
 def is_misconfigured(exc: BaseException) -> bool:
     """Is this our deployment's fault (no credentials, no permission), which waiting won't fix?"""
+    current: BaseException | None = exc
     seen = 0
-    while exc is not None and seen < 10:
-        if _is_misconfigured(exc):
+    while current is not None and seen < 10:
+        if _is_misconfigured(current):
             return True
-        exc, seen = (exc.__cause__ or exc.__context__), seen + 1
+        current, seen = (current.__cause__ or current.__context__), seen + 1
     return False
 
 
@@ -155,12 +160,12 @@ def _is_misconfigured(exc: BaseException) -> bool:
     return isinstance(exc, (api.Unauthenticated, api.PermissionDenied))
 
 
-def _interceptor():
+def _interceptor() -> Any:
     """A gRPC interceptor for all four call shapes (built here so grpc loads lazily)."""
     import grpc
 
     class Details(grpc.ClientCallDetails):
-        def __init__(self, base, limit):
+        def __init__(self, base: grpc.ClientCallDetails, limit: float) -> None:
             self.method = base.method
             self.timeout = limit
             self.metadata = base.metadata
@@ -170,7 +175,8 @@ def _interceptor():
 
     class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
                       grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
-        def _call(self, continuation, details, request):
+        def _call(self, continuation: Callable[..., Any], details: grpc.ClientCallDetails,
+                  request: Any) -> Any:
             measure = telemetry.current()
             if measure is None:
                 return continuation(details, request)
@@ -183,7 +189,7 @@ def _interceptor():
                 measure.rpc_open += 1           # unread finish late, or never
             started = time.perf_counter()
 
-            def done(_):
+            def done(_: object) -> None:
                 with measure.lock:
                     measure.rpc_ms += (time.perf_counter() - started) * 1000
                     measure.rpc_open -= 1

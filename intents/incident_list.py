@@ -9,11 +9,12 @@ from intents._replies import service_or_none
                  "any [sev 1](severity) incidents", "list incidents"],
         params={"service": Param("@service"), "severity": Param("@severity")})
 def incident_list(turn: Turn) -> Reply:
-    service = None
+    service: _oncall.Service | None = None
     if turn.text("service"):
-        service, problem = service_or_none(turn.text("service"))
-        if problem:
-            return problem
+        named = service_or_none(turn.text("service"))
+        if isinstance(named, Reply):
+            return named
+        service = named
     severity = turn.integer("severity")
     if severity is not None and not 1 <= severity <= 4:      # 0, -1, 1e20: no such severity
         return Reply.say("Severities go from 1, the most urgent, to 4. Which severity?").chips("Sev 1", "Sev 2")

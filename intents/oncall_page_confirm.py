@@ -1,9 +1,7 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
 import uuid
 
-from fulfillment import Reply, Turn, intent
-from fulfillment.telemetry import hash_session
-from fulfillment.turn import as_text
+from fulfillment import Reply, Turn, as_text, hash_session, intent
 from intents import _oncall
 from intents.oncall_page import PENDING
 

@@ -10,13 +10,15 @@ import sys
 import threading
 import time
 import uuid
+from typing import Any
 
 import pytest
 
-from conftest import ROOT, Server, assert_valid_response, start_server, stop_server
 from fulfillment.simulate import cx_request, es_request
 
-HOSTILE: dict[str, object] = {}
+from conftest import ROOT, Server, assert_valid_response, start_server, stop_server
+
+HOSTILE: dict[str, Any] = {}
 LOG_LIMIT = 256 * 1024                     # Cloud Logging's entry limit
 
 
@@ -110,6 +112,7 @@ def test_every_log_line_whole_and_small_through_a_pipe(emulator):
     lines: list[bytes] = []
 
     def read():
+        assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
     reader = threading.Thread(target=read, daemon=True)
@@ -327,6 +330,7 @@ def test_no_credentials_is_misconfigured_not_a_crash(emulator, tmp_path):
            "CLOUDSDK_CONFIG": str(tmp_path), "HOME": str(tmp_path)}
     server = start_server(env, name="no-credentials")
     try:
+        server.post(es_request("oncall.current", params={"service": "payments"}))     # warm: imports
         for dialect_name, body in (("es", es_request("oncall.current", params={"service": "payments"})),
                                    ("cx", cx_request("oncall.current", params={"service": "payments"}))):
             response, log = server.traced_post(body)
@@ -342,13 +346,13 @@ def test_no_credentials_is_misconfigured_not_a_crash(emulator, tmp_path):
 def test_permission_denied_is_misconfigured_not_an_outage():
     from google.api_core import exceptions as api
 
-    from fulfillment import deadline, router, store
+    from fulfillment import Turn, deadline, router, store
     for exc in (api.PermissionDenied("no"), api.Unauthenticated("no")):
         assert store.is_misconfigured(exc) and not store.is_unavailable(exc)
 
         def handler(turn, exc=exc):
             raise exc
-        outcome = deadline._call(router.Intent("x", handler), False, None)
+        outcome = deadline._call(router.Intent("x", handler), False, Turn(dialect="es"))
         assert outcome.outcome == "misconfigured" and "roles/datastore.user" in outcome.detail
         assert outcome.reply.texts == [deadline.MESSAGES["db_unavailable"]]
     assert store.is_unavailable(api.ServiceUnavailable("down")) and not store.is_misconfigured(api.ServiceUnavailable("x"))
@@ -386,7 +390,7 @@ def test_recovery_after_an_outage_does_not_grow_with_its_length(emulator, seeded
         seen = len(proxy.attempts)
         while len(proxy.attempts) == seen and time.monotonic() - started < seconds + 130:
             time.sleep(0.01)                     # end it right after a reconnect attempt
-        gaps = [b - a for a, b in zip(proxy.attempts, proxy.attempts[1:])]
+        gaps = [b - a for a, b in zip(proxy.attempts, proxy.attempts[1:], strict=False)]
         proxy.mode = "pass"
         return wait_until_ok(60), max(gaps, default=0.0)
 
@@ -412,6 +416,7 @@ def test_production_client_is_built_and_fails_politely(emulator, tmp_path):
     port, so the database cannot be reached, and the answer says so."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
+
     from emulator import free_port
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
