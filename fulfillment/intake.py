@@ -31,6 +31,8 @@ def read_json(request: Request, max_bytes: int) -> Any:
             data = request.stream.read(max_bytes + 1)    # chunked: no Content-Length to trust
     except Exception:                   # noqa: BLE001 - gunicorn's chunk errors, a dropped client
         raise BadRequest("unreadable body: malformed chunked encoding or cut short") from None
+    if length.isdigit() and len(data) < int(length):
+        raise BadRequest(f"body cut short: {len(data)} of {length} bytes arrived")
     if not length.isdigit() and len(data) > max_bytes:
         raise BadRequest(f"body is over the {max_bytes}-byte limit", 413)
     if not data.strip():

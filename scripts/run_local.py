@@ -15,6 +15,12 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import emulator  # noqa: E402
 
 
+def server_command(port: int | str) -> list[str]:
+    """functions-framework's server, as deployed, with a read deadline against slow clients
+    (scripts/serve.py): nothing stands in front of it here."""
+    return [sys.executable, str(ROOT / "scripts" / "serve.py"), "--host=127.0.0.1", f"--port={port}"]
+
+
 def main() -> int:
     port = os.environ.get("PORT", "8080")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))     # `kill` cleans up like Ctrl-C does
@@ -32,8 +38,7 @@ def main() -> int:
         print(f"Webhook on http://127.0.0.1:{port}/  (try: .venv/bin/python -m fulfillment say \"who is on call "
               f"for payments\" --intent oncall.current --param service=payments --url http://127.0.0.1:{port}/)",
               flush=True)
-        server = subprocess.Popen([sys.executable, "-m", "functions_framework", "--target=webhook",
-                                   "--host=127.0.0.1", f"--port={port}"], cwd=ROOT, env=os.environ.copy())
+        server = subprocess.Popen(server_command(port), cwd=ROOT, env=os.environ.copy())
         return server.wait()
     except KeyboardInterrupt:
         return 0

@@ -434,3 +434,66 @@ def test_production_client_is_built_and_fails_politely(emulator, tmp_path):
             assert "went wrong" not in response.text
     finally:
         stop_server(server)
+
+
+# ---- row 4: slow clients against `make run` / a self-hosted server ---------------------------
+
+SLOW_HEADER = b"POST / HTTP/1.1\r\nHost: x\r\nX-Slow: "
+SLOW_BODY = (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+             b'{"queryResult":')
+
+
+def serve_command(port: int) -> list[str]:
+    """What `make run` starts (scripts/run_local.py)."""
+    import run_local
+    return run_local.server_command(port)
+
+
+def test_slow_clients_cannot_hold_every_thread(emulator):
+    """4 threads; 6 connections send half a header block and 2 half a body, then wait. A real
+    request still gets its answer once the read deadline (here 2 s) has dropped them."""
+    import requests
+
+    from emulator import free_port
+    port = free_port()
+    log_path = ROOT / ".local" / f"slowloris-{port}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "THREADS": "4", "WEBHOOK_READ_TIMEOUT_S": "2"}
+    process = subprocess.Popen(serve_command(port), cwd=ROOT, env=env, stdout=open(log_path, "wb"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(port, process, log_path)
+    slow: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
+                time.sleep(0.1)
+        for opening in [SLOW_HEADER] * 6 + [SLOW_BODY] * 2:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+            sock.sendall(opening)
+            slow.append(sock)
+        time.sleep(0.5)                              # they hold the threads now
+        started = time.monotonic()
+        response, log = server.traced_post(es_request("welcome"), timeout=60)
+        waited = time.monotonic() - started
+        assert response.status_code == 200 and log["outcome"] == "ok"
+        assert waited < 20, waited                   # unprotected, it waits as long as they do
+        dropped = 0
+        for sock in slow:                            # each was closed by the server, not by us
+            sock.settimeout(20)
+            try:
+                data = sock.recv(65536)
+                dropped += data == b"" or data.startswith(b"HTTP/1.1 400")
+            except OSError:
+                dropped += 1
+        assert dropped == len(slow)
+        HOSTILE["slow connections dropped by the read deadline"] = dropped
+        HOSTILE["wait for a real request behind them, s (deadline 2 s)"] = round(waited, 1)
+    finally:
+        for sock in slow:
+            sock.close()
+        stop_server(server)
