@@ -312,6 +312,7 @@ class _ToRequestLog(logging.Handler):
         entry = {"severity": record.levelname, "message": message, "logger": record.name}
         if record.exc_info:
             entry["message"] += "\n" + logging.Formatter().formatException(record.exc_info)
+        entry["message"] = entry["message"][:MAX_LINE_BYTES // 4]     # 4 bytes a character at most
         emit(jsonio.dumps(entry))
 
 
