@@ -18,14 +18,21 @@ def build_parser() -> argparse.ArgumentParser:
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     export = agent_commands.add_parser("export", help="write an ES agent zip from intents/")
     export.add_argument("--out", default="agent.zip")
-    for name in ("push", "pull"):
-        sub = agent_commands.add_parser(name, help=f"{name} the agent {'to' if name == 'push' else 'from'} Dialogflow")
+    helps = {"push": "create if absent, restore from the code, point at the webhook, train",
+             "pull": "diff the live agent against the code", "describe": "exit 0 if the agent exists, 3 if not",
+             "create": "create the agent if there is none", "connect": "create if absent, point at the webhook"}
+    for name, text in helps.items():
+        sub = agent_commands.add_parser(name, help=text)
         sub.add_argument("--project", required=True)
-        sub.add_argument("--location", default="global")
-        sub.add_argument("--endpoint", help="API endpoint (host:port); default Dialogflow's own")
+        sub.add_argument("--location", default="global", help="the agent's region (its regional API host is used)")
+        sub.add_argument("--endpoint", help="API endpoint (host:port); default Dialogflow's own for the location")
         sub.add_argument("--insecure", action="store_true", help="plain-text gRPC (a local test server)")
         if name == "push":
             sub.add_argument("--zip", help="push this zip instead of exporting afresh")
+        if name in ("push", "connect"):
+            sub.add_argument("--webhook-url", help="set the fulfillment webhook to this URL")
+            sub.add_argument("--basic-user", default="dialogflow", help="basic-auth user for the webhook")
+            sub.add_argument("--password-file", help="file holding the basic-auth password (never on argv)")
 
     say = commands.add_parser("say", help="send one turn to a running webhook and show the reply")
     say.add_argument("text")
