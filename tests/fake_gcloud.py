@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     if group and group[-1] in ("triggers", "connections") and verb == "create" and rest[:1] == ["github"]:
         rest = rest[1:]
     key = " ".join(group)
-    ident = rest[0] if rest else flags.get("--database", [project])[0]
+    ident = rest[0] if rest else (flags.get("--name") or flags.get("--database") or [project])[0]
     if key == "iam service-accounts" and verb == "create":
         ident = f"{ident}@{project}.iam.gserviceaccount.com"
     if key == "firestore fields ttls":
