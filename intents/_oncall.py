@@ -114,7 +114,7 @@ def resolve(name: str) -> tuple[str, Service | Team] | None:
 
 def suggestions(name: str, limit: int = 3) -> list[str]:
     """Display names of services/teams that sound like `name`."""
-    import difflib                    # only unknown names need it
+    import difflib  # only unknown names need it
 
     names = directory().names
     close = difflib.get_close_matches(_norm(name), list(names), n=8, cutoff=0.5)
@@ -258,13 +258,19 @@ def page_id(turn_id: str, fallback: str) -> str:
     return hashlib.sha256((turn_id or fallback).encode()).hexdigest()[:32]
 
 
+PAGE_RETENTION = dt.timedelta(days=30)      # Firestore's TTL policy on pages.expires_at deletes them after
+
+
 def create_page(page_key: str, data: dict) -> bool:
-    """Create the page once; False if this very page already exists (a redelivered turn)."""
+    """Create the page once; False if this very page already exists (a redelivered turn).
+    `expires_at` is what the TTL policy (make bootstrap) reads, so pages do not grow forever."""
     from google.api_core.exceptions import AlreadyExists, Conflict
 
     ref = store.client().collection("pages").document(page_key)
+    created = now()
     try:
-        ref.create({**data, "created_at": now(), "status": "sent"}, timeout=store.timeout())
+        ref.create({**data, "created_at": created, "expires_at": created + PAGE_RETENTION, "status": "sent"},
+                   timeout=store.timeout())
     except (AlreadyExists, Conflict):
         return False
     return True

@@ -57,6 +57,7 @@ class Step:
 class Config:
     project: str
     region: str
+    agent_location: str = ""                        # Dialogflow ES region; empty: the same as region
     database: str = "(default)"
     runtime_sa: str = "watchkeeper-webhook"
     build_sa: str = "watchkeeper-deployer"
@@ -171,10 +172,11 @@ def steps(cfg: Config, project_number: str) -> list[Step]:
         out.append(resource_binding(cfg, ["secrets"], secret, runtime, "roles/secretmanager.secretAccessor"))
     out.append(resource_binding(cfg, ["secrets"], cfg.basic_secret, build, "roles/secretmanager.secretAccessor"))
     agent = [sys.executable, "-m", "fulfillment", "agent"]
-    target = [f"--project={cfg.project}", f"--location={cfg.region}"]
+    agent_location = cfg.agent_location or cfg.region
+    target = [f"--project={cfg.project}", f"--location={agent_location}"]
     if cfg.dialogflow_endpoint:
         target += [f"--endpoint={cfg.dialogflow_endpoint}", "--insecure"]
-    out.append(Step(f"Dialogflow ES agent in {cfg.region}", [*agent, "describe", *target],
+    out.append(Step(f"Dialogflow ES agent in {agent_location}", [*agent, "describe", *target],
                     [[*agent, "create", *target]]))
     if cfg.github_repo:
         owner, name = cfg.github_repo.split("/", 1)
@@ -197,7 +199,8 @@ def steps(cfg: Config, project_number: str) -> list[Step]:
                    f"--repository=projects/{cfg.project}/locations/{cfg.region}/connections/{cfg.connection}"
                    f"/repositories/{name}", f"--branch-pattern={cfg.branch}", "--build-config=cloudbuild.yaml",
                    f"--service-account=projects/{cfg.project}/serviceAccounts/{cfg.email(cfg.build_sa)}",
-                   f"--substitutions=_REGION={cfg.region},_DB={cfg.database},_SERVICE_ACCOUNT={cfg.runtime_sa},"
+                   f"--substitutions=_REGION={cfg.region},_AGENT_LOCATION={agent_location},_DB={cfg.database},"
+                   f"_SERVICE_ACCOUNT={cfg.runtime_sa},"
                    f"_BUILD_SERVICE_ACCOUNT={cfg.function_build_sa},_BASIC_SECRET={cfg.basic_secret},"
                    f"_HEADER_SECRET={cfg.header_secret}", p]]),
         ]
@@ -265,13 +268,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--project", required=True)
     parser.add_argument("--region", required=True, help="Firestore, function, agent, build: all here")
+    parser.add_argument("--agent-location", default="", help="Dialogflow ES region if not REGION (ES has fewer)")
     parser.add_argument("--database", default="(default)")
     parser.add_argument("--github-repo", default="", metavar="OWNER/NAME")
     parser.add_argument("--secrets-from-stdin", action="store_true",
                         help="read each new secret's value from a line of stdin instead of generating it")
     parser.add_argument("--dialogflow-endpoint", default="", help=argparse.SUPPRESS)   # tests: a local server
     args = parser.parse_args(argv)
-    cfg = Config(args.project, args.region, database=args.database, github_repo=args.github_repo,
+    cfg = Config(args.project, args.region, agent_location=args.agent_location, database=args.database,
+                 github_repo=args.github_repo,
                  dialogflow_endpoint=args.dialogflow_endpoint)
     if args.secrets_from_stdin:
         def from_stdin(name: str) -> str:

@@ -77,7 +77,7 @@ def main() -> int:
             print(" ".join(command))
         return 0
     existing = live(args.database)
-    for key, command in zip(keys, commands(args.database)):
+    for key, command in zip(keys, commands(args.database), strict=True):
         if key in existing:
             print(f"exists ({existing[key]}): {key[0]} {[f[0] for f in key[2]]}", flush=True)
             continue

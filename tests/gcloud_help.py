@@ -1,13 +1,16 @@
 """What the real, local gcloud accepts: command paths from the SDK's own command tree, flags
 from `gcloud COMMAND --help`. gcloud is found through PATH, wherever the image keeps it
 (/usr/bin on a laptop, /google-cloud-sdk/bin in google-cloud-cli:emulators). Each --help
-takes a second or more, so answers are cached for the whole test run and fetched in parallel."""
+takes a second or more, so answers are cached for the whole test run, fetched in parallel,
+and kept in .local/gcloud-help/ under the SDK's version (a new gcloud asks again)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -56,13 +59,46 @@ def command_path(argv: list[str]) -> tuple[str, ...]:
     return tuple(words)
 
 
-@lru_cache(maxsize=None)
-def flags(path: tuple[str, ...]) -> frozenset[str]:
+_lock = threading.Lock()
+
+
+def run_help(path: tuple[str, ...]) -> str:
+    """`gcloud PATH --help`, from whichever gcloud PATH finds (no cache)."""
     env = {**os.environ, "CLOUDSDK_CORE_DISABLE_PROMPTS": "1", "CLOUDSDK_CONFIG": str(ROOT / ".local" / "gcloud")}
     result = subprocess.run([gcloud() or "gcloud", *path, "--help"], capture_output=True, text=True, timeout=180,
                             env=env)
     assert result.returncode == 0, f"gcloud {' '.join(path)} --help: {result.stderr}"
-    return frozenset(re.findall(r"--[a-z][a-z0-9-]+", result.stdout))
+    return result.stdout
+
+
+@lru_cache(maxsize=1)
+def _store() -> tuple[Path | None, dict[str, list[str]]]:
+    found = gcloud()
+    version_file = Path(os.path.realpath(found)).parent.parent / "VERSION" if found else None
+    if not version_file or not version_file.exists():
+        return None, {}
+    path = ROOT / ".local" / "gcloud-help" / f"{version_file.read_text().strip()}.json"
+    try:
+        return path, json.loads(path.read_text())
+    except (OSError, ValueError):
+        return path, {}
+
+
+@lru_cache(maxsize=None)
+def flags(path: tuple[str, ...]) -> frozenset[str]:
+    store_path, known = _store()
+    key = " ".join(path)
+    if key in known:
+        return frozenset(known[key])
+    found = frozenset(re.findall(r"--[a-z][a-z0-9-]+", run_help(path)))
+    if store_path:
+        with _lock:
+            known[key] = sorted(found)
+            store_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = store_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known, indent=0, sort_keys=True))
+            tmp.replace(store_path)
+    return found
 
 
 def warm(paths: set[tuple[str, ...]]) -> None:

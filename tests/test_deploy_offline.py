@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
-
 import fake_gcloud
 import gcloud_help
+import pytest
 from conftest import ROOT, start_server, stop_server
 from deploy_offline import BUILD, Fake, read_only, run_bootstrap, run_step, substitute, substitutions, workspace
 from fake_dialogflow import AgentsServer
@@ -270,7 +269,7 @@ def test_gcloud_found_only_under_the_sdks_own_bin(tmp_path):
         real = shutil.which(tool, path="/usr/bin:/bin")
         if real:
             (tools / tool).symlink_to(real)
-    code = "import gcloud_help; print(gcloud_help.gcloud()); print(len(gcloud_help.flags(('functions', 'deploy'))))"
+    code = "import gcloud_help; print(gcloud_help.gcloud()); print(gcloud_help.run_help(('functions', 'deploy')).count('--'))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "tests", capture_output=True, text=True,
                             timeout=180, env={"PATH": f"{sdk_bin}:{tools}", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
