@@ -9,6 +9,7 @@ host refuses a regional parent.
 """
 from __future__ import annotations
 
+import argparse
 import difflib
 import io
 import json
@@ -16,7 +17,7 @@ import os
 import sys
 import time
 import zipfile
-from typing import Any
+from typing import Any, TextIO
 
 from . import agent_export
 
@@ -60,7 +61,7 @@ def parent(project: str, location: str) -> str:
     return f"projects/{project}/locations/{location}" if location and location != "global" else f"projects/{project}"
 
 
-def wait(operation: Any, what: str, out: Any = sys.stderr, poll: float = 0.5, timeout: float = 600) -> Any:
+def wait(operation: Any, what: str, out: TextIO = sys.stderr, poll: float = 0.5, timeout: float = 600) -> Any:
     """Wait for a long-running operation, showing that something is happening."""
     started = time.monotonic()
     spinner = "|/-\\"
@@ -105,11 +106,11 @@ def connect(project: str, location: str, url: str, user: str, password: str, cli
         "update_mask": {"paths": ["enabled", "generic_web_service"]}})
 
 
-def train(project: str, location: str, client: Any, out: Any = sys.stderr) -> None:
+def train(project: str, location: str, client: Any, out: TextIO = sys.stderr) -> None:
     wait(client.train_agent(request={"parent": parent(project, location)}), "training the agent", out)
 
 
-def push(project: str, location: str, zip_bytes: bytes, client: Any, out: Any = sys.stderr) -> None:
+def push(project: str, location: str, zip_bytes: bytes, client: Any, out: TextIO = sys.stderr) -> None:
     """Create if absent, restore, then wait for training (the restore finishes first)."""
     if create(project, location, client):
         out.write(f"created the agent in {parent(project, location)}\n")
@@ -117,7 +118,7 @@ def push(project: str, location: str, zip_bytes: bytes, client: Any, out: Any = 
     wait(operation, f"restoring agent into {parent(project, location)}", out)
 
 
-def pull(project: str, location: str, client: Any, out: Any = sys.stderr) -> dict[str, object]:
+def pull(project: str, location: str, client: Any, out: TextIO = sys.stderr) -> dict[str, object]:
     operation = client.export_agent(request={"parent": parent(project, location), "agent_uri": ""})
     response = wait(operation, f"exporting agent {parent(project, location)}", out)
     with zipfile.ZipFile(io.BytesIO(response.agent_content)) as archive:
@@ -148,14 +149,14 @@ def diff(live: dict[str, object], code: dict[str, object]) -> str:
     return "\n".join(chunks)
 
 
-def _webhook(args: Any) -> tuple[str, str, str] | None:
+def _webhook(args: argparse.Namespace) -> tuple[str, str, str] | None:
     if not getattr(args, "webhook_url", None):
         return None
     password = open(args.password_file).read().strip() if args.password_file else ""
     return args.webhook_url, args.basic_user, password
 
 
-def main(args: Any) -> int:
+def main(args: argparse.Namespace) -> int:
     endpoint = args.endpoint or os.environ.get("DIALOGFLOW_ENDPOINT") or None
     insecure = args.insecure or os.environ.get("DIALOGFLOW_INSECURE") == "1"
     client = agents_client(endpoint, insecure, args.location)

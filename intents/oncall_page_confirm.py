@@ -1,6 +1,5 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
-from fulfillment import Reply, Turn, intent
-from fulfillment.turn import as_text
+from fulfillment import Reply, Turn, as_text, intent
 from intents import _oncall
 from intents.oncall_page import PENDING
 

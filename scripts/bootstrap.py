@@ -13,6 +13,7 @@ maps every build command to its permission and role.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import secrets
@@ -168,7 +169,7 @@ def steps(cfg: Config, project_number: str) -> list[Step]:
         out.append(Step(f"secret {secret}", ["gcloud", "secrets", "describe", secret, "--format=value(name)", p],
                         [["gcloud", "secrets", "create", secret, "--replication-policy=user-managed",
                           f"--locations={cfg.region}", "--data-file=-", p]],
-                        stdin=lambda s=secret: cfg.secret_values(s)))
+                        stdin=functools.partial(cfg.secret_values, secret)))
         out.append(resource_binding(cfg, ["secrets"], secret, runtime, "roles/secretmanager.secretAccessor"))
     out.append(resource_binding(cfg, ["secrets"], cfg.basic_secret, build, "roles/secretmanager.secretAccessor"))
     agent = [sys.executable, "-m", "fulfillment", "agent"]
@@ -243,8 +244,12 @@ def run(cfg: Config, log=print) -> dict[str, int]:
         log(f"  create   {step.name}")
         for command in step.create:
             value = step.stdin() if step.stdin else None
-            done = subprocess.run(_command(command), input=value, capture_output=True, text=True, env=env, cwd=ROOT,
-                                  **({} if value is not None else {"stdin": subprocess.DEVNULL}))
+            if value is None:
+                done = subprocess.run(_command(command), capture_output=True, text=True, env=env, cwd=ROOT,
+                                      stdin=subprocess.DEVNULL)
+            else:
+                done = subprocess.run(_command(command), input=value, capture_output=True, text=True, env=env,
+                                      cwd=ROOT)
             if done.returncode:
                 raise SystemExit(f"{step.name} failed: {' '.join(command)}\n{done.stderr}")
             if step.show_output:

@@ -27,9 +27,10 @@ _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
 
+import webhook_server  # noqa: E402
+
 import emulator as emulator_script  # noqa: E402
 import seed as seed_script  # noqa: E402
-
 
 # ---- Dialogflow's own types, strictly -----------------------------------------------------
 
@@ -144,7 +145,7 @@ def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server
     log_path.parent.mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "functions_framework", "--target=webhook", "--host=127.0.0.1", f"--port={port}"],
+        webhook_server.command(port),
         cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(port, process, log_path)
     deadline = time.monotonic() + 30

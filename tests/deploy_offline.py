@@ -29,7 +29,7 @@ FAKE = Path(__file__).resolve().parent / "fake_gcloud.py"
 BUILD = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
 TOOLS = ["bash", "sh", "env", "cat", "rm", "grep", "sed", "mkdir", "chmod", "sleep", "head", "tr", "dirname",
          "basename", "ls", "cp", "mv", "touch", "true", "false", "echo", "printf", "test", "["]
-IMAGES = {
+IMAGES: dict[str, dict[str, str | None]] = {
     "gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators": {"gcloud": "google-cloud-sdk/bin", "python": "system"},
     "gcr.io/google.com/cloudsdktool/google-cloud-cli:slim": {"gcloud": "usr/bin", "python": "system"},
     "python:3.12-slim": {"gcloud": None, "python": "venv"},

@@ -8,9 +8,10 @@ import zipfile
 
 import pytest
 
+from fulfillment import Reply, agent_export, agent_sync, router
+
 from conftest import ROOT
 from fake_dialogflow import AgentsServer, SessionsServer
-from fulfillment import agent_export, agent_sync, router
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_entities_come_from_services_and_aliases(exported):
 
 
 def test_undeclared_annotation_is_refused():
-    bad = router.Intent("bad", lambda t: None, phrases=("page [x](nope)",))
+    bad = router.Intent("bad", lambda t: Reply.say(""), phrases=("page [x](nope)",))
     with pytest.raises(ValueError, match="undeclared parameter"):
         agent_export.usersays(bad, "en")
 
@@ -96,7 +97,7 @@ def test_push_and_pull_through_the_official_client(tmp_path):
         server.stop()
 
 
-def test_regional_locations_use_the_regional_host():
+def test_regional_locations_use_the_regional_host(monkeypatch):
     assert agent_sync.endpoint_for("europe-west1") == "europe-west1-dialogflow.googleapis.com"
     assert agent_sync.endpoint_for("global") is None and agent_sync.endpoint_for("") is None
     assert agent_sync.endpoint_for("europe-west1", "127.0.0.1:1") == "127.0.0.1:1"
@@ -110,12 +111,8 @@ def test_regional_locations_use_the_regional_host():
             seen.append(client_options)
             super().__init__(client_options=client_options, credentials=AnonymousCredentials())
 
-    real = dialogflow_v2.AgentsClient
-    dialogflow_v2.AgentsClient = Recording
-    try:
-        client = agent_sync.agents_client(location="europe-west1")
-    finally:
-        dialogflow_v2.AgentsClient = real
+    monkeypatch.setattr(dialogflow_v2, "AgentsClient", Recording)
+    client = agent_sync.agents_client(location="europe-west1")
     assert seen == [{"api_endpoint": "europe-west1-dialogflow.googleapis.com"}]
     assert client.api_endpoint == "europe-west1-dialogflow.googleapis.com"
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import yaml
+
 from conftest import ROOT
 
 BUILD = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
@@ -22,7 +23,9 @@ def test_steps_in_order():
 
 
 def test_entry_point_exists_in_main():
-    entry = re.search(r"--entry-point=(\w+)", step("deploy")["args"][-1]).group(1)
+    found = re.search(r"--entry-point=(\w+)", step("deploy")["args"][-1])
+    assert found
+    entry = found.group(1)
     tree = ast.parse((ROOT / "main.py").read_text())
     functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
     assert entry in functions
@@ -30,8 +33,9 @@ def test_entry_point_exists_in_main():
 
 def test_runtime_matches_supported_python():
     runtime = BUILD["substitutions"]["_RUNTIME"]
-    major, minor = re.fullmatch(r"python3(\d+)", runtime).group(0)[6], int(re.fullmatch(r"python3(\d+)", runtime).group(1))
-    assert major == "3" and minor >= 11                         # the project supports 3.11 and newer
+    match = re.fullmatch(r"python3(\d+)", runtime)
+    assert match, f"{runtime} is not a Python 3 runtime"
+    assert int(match.group(1)) >= 11                            # the project supports 3.11 and newer
     assert "--gen2" in step("deploy")["args"][-1] and "--trigger-http" in step("deploy")["args"][-1]
     assert int(BUILD["substitutions"]["_MIN_INSTANCES"]) >= 1
 
@@ -85,9 +89,9 @@ def test_function_upload_is_small_and_a_manual_build_gets_everything_it_runs():
 
 
 def test_runtime_requirements_are_pinned_and_lean():
-    lines = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
-    assert all("==" in l for l in lines)
-    names = {l.split("==")[0] for l in lines}
+    lines = [item for item in (ROOT / "requirements.txt").read_text().splitlines() if item and not item.startswith("#")]
+    assert all("==" in item for item in lines)
+    names = {item.split("==")[0] for item in lines}
     assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson"}
 
 

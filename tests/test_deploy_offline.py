@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 import fake_gcloud
 import gcloud_help
-import pytest
 from conftest import ROOT, start_server, stop_server
 from deploy_offline import BUILD, Fake, read_only, run_bootstrap, run_step, substitute, substitutions, workspace
 from fake_dialogflow import AgentsServer
@@ -262,7 +263,7 @@ def test_every_recorded_command_and_flag_exists_in_gcloud(deployed):
 
 @pytest.mark.skipif(not gcloud_help.gcloud(), reason="gcloud is not installed here")
 def test_gcloud_found_only_under_the_sdks_own_bin(tmp_path):
-    sdk_bin = Path(os.path.realpath(gcloud_help.gcloud())).parent
+    sdk_bin = Path(os.path.realpath(gcloud_help.gcloud() or "gcloud")).parent
     tools = tmp_path / "bin"
     tools.mkdir()
     for tool in ("python3", "sh", "bash", "uname", "dirname", "readlink", "basename", "cat"):
