@@ -263,19 +263,25 @@ def test_every_recorded_command_and_flag_exists_in_gcloud(deployed):
 
 @pytest.mark.skipif(not gcloud_help.gcloud(), reason="gcloud is not installed here")
 def test_gcloud_found_only_under_the_sdks_own_bin(tmp_path):
-    sdk_bin = Path(os.path.realpath(gcloud_help.gcloud() or "gcloud")).parent
-    tools = tmp_path / "bin"
+    """As in google-cloud-cli:emulators: gcloud only in .../google-cloud-sdk/bin, nothing in the tools' dir.
+    The gcloud there marks that it ran, then hands over to the real SDK: --help must come from it."""
+    real = os.path.realpath(gcloud_help.gcloud() or "gcloud")
+    sdk_bin, tools = tmp_path / "google-cloud-sdk" / "bin", tmp_path / "bin"
+    sdk_bin.mkdir(parents=True)
     tools.mkdir()
-    for tool in ("python3", "sh", "bash", "uname", "dirname", "readlink", "basename", "cat"):
-        real = shutil.which(tool, path="/usr/bin:/bin")
-        if real:
-            (tools / tool).symlink_to(real)
+    marker = tmp_path / "ran"
+    (sdk_bin / "gcloud").write_text(f'#!/bin/sh\ntouch {marker}\nexec {real} "$@"\n')
+    (sdk_bin / "gcloud").chmod(0o755)
+    for tool in ("python3", "sh", "bash", "uname", "dirname", "readlink", "basename", "cat", "touch"):
+        found = shutil.which(tool, path="/usr/bin:/bin")
+        if found:
+            (tools / tool).symlink_to(found)
     code = "import gcloud_help; print(gcloud_help.gcloud()); print(gcloud_help.run_help(('functions', 'deploy')).count('--'))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "tests", capture_output=True, text=True,
                             timeout=180, env={"PATH": f"{sdk_bin}:{tools}", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     found, count = result.stdout.split()
-    assert found == str(sdk_bin / "gcloud") and int(count) > 50
+    assert found == str(sdk_bin / "gcloud") and int(count) > 50 and marker.exists()
 
 
 # ---- permissions ----------------------------------------------------------------------------
