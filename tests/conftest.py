@@ -62,7 +62,8 @@ def assert_valid_response(body: dict, dialect: str) -> None:
 def shared_fixture(kind: str, name: str) -> dict:
     path = SHARED / kind / name
     if not path.exists():
-        pytest.skip(f"shared fixture {kind}/{name} not found (no ../shared/fixtures outside the workplace)")
+        pytest.skip(f"{kind}/{name}: one of the sample requests from public Dialogflow projects, "
+                    "not shipped in this repository (set WATCHKEEPER_SHARED to a folder holding them)")
     return json.loads(path.read_text())
 
 
