@@ -22,6 +22,12 @@ import webhook_server  # noqa: E402
 import emulator  # noqa: E402
 
 
+def server_command(port: int | str) -> list[str]:
+    """functions-framework's server, as deployed, with a read deadline against slow clients
+    (scripts/serve.py): nothing stands in front of it here."""
+    return [sys.executable, str(ROOT / "scripts" / "serve.py"), "--host=127.0.0.1", f"--port={port}"]
+
+
 def watched_files() -> dict[Path, float]:
     """Modification times of every source the webhook loads."""
     folders = [ROOT / "fulfillment"]
@@ -34,7 +40,7 @@ def watched_files() -> dict[Path, float]:
 
 
 def serve(port: str) -> subprocess.Popen:
-    return subprocess.Popen(webhook_server.command(port), cwd=ROOT, env=os.environ.copy())
+    return subprocess.Popen(server_command(port), cwd=ROOT, env=os.environ.copy())
 
 
 def stop(server: subprocess.Popen | None) -> None:
