@@ -174,7 +174,11 @@ def stop_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(emulator):
+def server(emulator, db):
+    """The session's webhook, started on seeded data as `make run` starts it: its warm-up fills
+    the directory cache at start, and an empty database would stay cached for DIRECTORY_TTL_S."""
+    emulator.reset(PROJECT)
+    seed_script.seed(db)
     srv = start_server()
     yield srv
     stop_server(srv)
