@@ -3,10 +3,12 @@
 One request, end to end (see DESIGN.md):
   door (method, type, size, auth) -> parse (ES or CX) -> handler under the deadline
   -> render for the dialect and surface -> one log line and a Server-Timing header.
+Pub/Sub push deliveries (alerts, builds, pages) come in on /events/<name>: see events/.
 """
 import functions_framework
 
-from fulfillment import auth, deadline, dialect, health, intake, limits, router, telemetry
+import events
+from fulfillment import auth, deadline, dialect, health, intake, limits, push, router, telemetry
 from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
@@ -23,6 +25,8 @@ def webhook(request):
     try:
         if health.is_health_check(request.environ, cfg):
             return _respond(request, measure, 200, health.status(REGISTERED))
+        if push.is_push(request.environ):                          # Pub/Sub push: /events/<name>
+            return push.serve(request, events.HANDLERS, intake.read_json, _respond)
         auth.check(request)                                        # 401 unless Dialogflow
         body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400
         with measure.stage("parse"):

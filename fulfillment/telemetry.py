@@ -186,7 +186,7 @@ def finish(measure: Measure, request, status: int, response_bytes: int, project:
     if measure.warnings:
         entry["warnings"] = measure.warnings[:20]
     emit(jsonio.dumps(entry))
-    if method == "POST":
+    if method == "POST" and "event" not in entry:      # webhook turns only, not Pub/Sub pushes
         with _recent_lock:
             _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
     _current.set(None)

@@ -7,7 +7,10 @@ Collections (see data/seed.json and firestore.indexes.json):
                   (names denormalised so "who is on call" is one query)
   incidents/{n}   number, title, service, severity, status, opened_at, acknowledged_*, resolved_*
   deploys/{id}    service, version, by, at, status
-  pages/{id}      id derived from the Dialogflow turn, so a redelivered turn pages once
+  pages/{id}      id derived from the Dialogflow turn, so a redelivered turn pages once;
+                  status queued/delivering/delivered/retrying/failed, attempts[] (see _pages)
+  people/{id}     name, timezone, route{kind: chat|slack|webhook, url} (id: _pages.person_id)
+  alerts/{hash}   Cloud Monitoring incident id -> incident number (events/alerts.py)
 
 Services and teams change rarely; their directory is cached per process for
 DIRECTORY_TTL_S seconds (default 60) so that name resolution costs no round trip.
@@ -259,12 +262,14 @@ def page_id(turn_id: str, fallback: str) -> str:
 
 
 def create_page(page_key: str, data: dict) -> bool:
-    """Create the page once; False if this very page already exists (a redelivered turn)."""
+    """Create the page once, queued for delivery (see _pages: the page is the outbox);
+    False if this very page already exists (a redelivered turn)."""
     from google.api_core.exceptions import AlreadyExists, Conflict
 
     ref = store.client().collection("pages").document(page_key)
     try:
-        ref.create({**data, "created_at": now(), "status": "sent"}, timeout=store.timeout())
+        ref.create({**data, "created_at": now(), "status": "queued", "published_at": None, "attempts": []},
+                   timeout=store.timeout())
     except (AlreadyExists, Conflict):
         return False
     return True

@@ -1,7 +1,7 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
-from fulfillment import Reply, Turn, intent
+from fulfillment import Reply, Turn, intent, store
 from fulfillment.turn import as_text
-from intents import _oncall
+from intents import _oncall, _pages
 from intents.oncall_page import PENDING
 
 
@@ -18,6 +18,8 @@ def oncall_page_confirm(turn: Turn) -> Reply:
     key = _oncall.page_id(turn.turn_id, f"{turn.session_id}|{service}|{message}")
     created = _oncall.create_page(key, {"service": service, "oncall": who, "message": message,
                                         "by": turn.caller_id, "turn": turn.turn_id, "session": turn.session_id})
+    if created:
+        _pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
     note = "" if created else " (I had already sent this one.)"
     return (Reply.say(f"Paged {who} for {target}.{note}")
             .delete_context(PENDING).set_session(page_service=None, page_target=None,
