@@ -80,10 +80,16 @@ def publish(page_key: str, timeout: float = 3.0) -> bool:
     return True
 
 
-def flush_outbox(older_than_s: float = 30.0, limit: int = 50) -> int:
-    """Publish pages stored but never published (older than a turn could still be publishing)."""
+def flush_outbox(older_than_s: float | None = None, limit: int = 50) -> int:
+    """Publish pages stored but never published, older than OUTBOX_AFTER_S (30 s: longer
+    than a turn could still be publishing its own page)."""
     from google.cloud.firestore_v1 import FieldFilter
 
+    if older_than_s is None:
+        try:
+            older_than_s = float(os.environ.get("OUTBOX_AFTER_S", "") or 30.0)
+        except ValueError:
+            older_than_s = 30.0
     cutoff = _oncall.now() - dt.timedelta(seconds=older_than_s)
     query = (store.client().collection("pages")
              .where(filter=FieldFilter("published_at", "==", None)).limit(limit))
