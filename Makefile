@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install bench reliability clean
+.PHONY: run test lint install bench reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) scripts/run_local.py
 
-## Run the whole suite (starts and stops its own emulator and servers).
-test: $(STAMP)
+## Lint, type-check, then run the whole suite (starts and stops its own emulator and servers).
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## ruff and mypy, configured in pyproject.toml (part of `make test`).
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 ## Rewrite RELIABILITY.md from a run of the reliability tests (SOAK_SECONDS=300 for a soak).
 reliability: $(STAMP)

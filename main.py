@@ -5,6 +5,9 @@ One request, end to end (see DESIGN.md):
   -> render for the dialect and surface -> one log line and a Server-Timing header.
 Pub/Sub push deliveries (alerts, builds, pages) come in on /events/<name>: see events/.
 """
+from typing import Any
+
+import flask
 import functions_framework
 
 import events
@@ -18,7 +21,7 @@ auth.startup_check()
 
 
 @functions_framework.http
-def webhook(request):
+def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     cfg = settings()
     measure = telemetry.begin()
     body = None
@@ -47,7 +50,8 @@ def webhook(request):
         return _respond(request, measure, 200, dialect.apology(body, deadline.MESSAGES["handler_error"]))
 
 
-def _respond(request, measure, status, payload, headers=None):
+def _respond(request: flask.Request, measure: telemetry.Measure, status: int, payload: Any,
+             headers: dict[str, str] | None = None) -> tuple[bytes, int, dict[str, str]]:
     body = payload if isinstance(payload, bytes) else limits.encode(payload)
     response_headers = {"Content-Type": "application/json; charset=utf-8",
                         "Server-Timing": measure.server_timing(), **(headers or {})}

@@ -1,15 +1,18 @@
 """CPU cost per request with the handler called directly (no HTTP): µs of process time.
 
     python bench/inprocess.py TARGET_DIR BODY_FILE N  ->  prints the median µs per call"""
+import contextlib
+import io
 import statistics
 import sys
 import time
 
 sys.path.insert(0, sys.argv[1])
 sys.path.insert(1, sys.argv[1].rsplit("/bench/", 1)[0])
-import main  # noqa: E402
-from werkzeug.test import EnvironBuilder  # noqa: E402
 from flask import Request  # noqa: E402
+from werkzeug.test import EnvironBuilder  # noqa: E402
+
+import main  # noqa: E402
 
 body = open(sys.argv[2], "rb").read()
 n = int(sys.argv[3])
@@ -19,7 +22,7 @@ def request():
     return Request(EnvironBuilder(method="POST", path="/", data=body, content_type="application/json").get_environ())
 
 
-import io, contextlib  # noqa: E402,E401
+
 for _ in range(50):                                   # warm up caches and lazy imports
     with contextlib.redirect_stdout(io.StringIO()):
         main.webhook(request())

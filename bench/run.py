@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from fulfillment.simulate import es_request  # noqa: E402
+
 from procinfo import rss_kib  # noqa: E402
 
 TARGETS = {
@@ -118,8 +119,8 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
         figures["peak_rss_mib"] = peak[0] / 1024
         if "oncall" in target:
             time.sleep(0.3)
-            rpcs = [json.loads(l).get("firestore_rpcs", 0) for l in open(log.name, encoding="utf-8", errors="replace")
-                    if l.startswith("{") and '"latency_ms"' in l]
+            rpcs = [json.loads(item).get("firestore_rpcs", 0) for item in open(log.name, encoding="utf-8", errors="replace")
+                    if item.startswith("{") and '"latency_ms"' in item]
             steady = rpcs[1:]                    # the first request also fills the name cache
             figures["rpcs_per_request"] = statistics.mean(steady) if steady else None
     finally:
@@ -133,12 +134,18 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
 
 
 def parse_wrk(text: str) -> dict:
+    def found(pattern: str) -> str:
+        match = re.search(pattern, text, re.M)
+        if match is None:
+            raise RuntimeError(f"wrk output has no {pattern!r}:\n{text}")
+        return match.group(1)
+
     def ms(value: str) -> float:
-        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
         return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
-    p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+    rps = float(found(r"Requests/sec:\s+([\d.]+)"))
+    p50 = ms(found(r"^\s+50%\s+(\S+)"))
+    p99 = ms(found(r"^\s+99%\s+(\S+)"))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
     return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": int(errors.group(1)) if errors else 0,
@@ -234,8 +241,8 @@ def table(results: dict) -> str:
 
 
 def write_report(results: dict, args) -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
+    cpu = next((item.split(":", 1)[1].strip() for item in Path("/proc/cpuinfo").read_text().splitlines()
+                if item.startswith("model name")), platform.processor())
     markdown = "\n".join([
         "# Benchmarks", "",
         "Reproduce with `make bench` (or `.venv/bin/python bench/run.py --rounds N --duration S`); "

@@ -11,6 +11,7 @@ the zip is kept out of git and of the deployed source).
 """
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -140,7 +141,7 @@ def load_intents() -> list[str]:
     return router.load(*settings().intent_packages)
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     names = load_intents()
     data = build_zip()
     with open(args.out, "wb") as f:

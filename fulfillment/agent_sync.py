@@ -6,17 +6,19 @@ prints a readable diff against what the code would export.
 """
 from __future__ import annotations
 
+import argparse
 import difflib
 import io
 import json
 import sys
 import time
 import zipfile
+from typing import Any, TextIO
 
 from . import agent_export
 
 
-def agents_client(endpoint: str | None = None, insecure: bool = False):
+def agents_client(endpoint: str | None = None, insecure: bool = False) -> Any:
     """The official client; pointed at `endpoint` (a local test server) when given."""
     from google.cloud import dialogflow_v2
 
@@ -35,7 +37,7 @@ def parent(project: str, location: str) -> str:
     return f"projects/{project}/locations/{location}" if location and location != "global" else f"projects/{project}"
 
 
-def wait(operation, what: str, out=sys.stderr, poll: float = 0.5, timeout: float = 600) -> object:
+def wait(operation: Any, what: str, out: TextIO = sys.stderr, poll: float = 0.5, timeout: float = 600) -> Any:
     """Wait for a long-running operation, showing that something is happening."""
     started = time.monotonic()
     spinner = "|/-\\"
@@ -52,12 +54,12 @@ def wait(operation, what: str, out=sys.stderr, poll: float = 0.5, timeout: float
     return operation.result()
 
 
-def push(project: str, location: str, zip_bytes: bytes, client, out=sys.stderr) -> None:
+def push(project: str, location: str, zip_bytes: bytes, client: Any, out: TextIO = sys.stderr) -> None:
     operation = client.restore_agent(request={"parent": parent(project, location), "agent_content": zip_bytes})
     wait(operation, f"restoring agent into {parent(project, location)}", out)
 
 
-def pull(project: str, location: str, client, out=sys.stderr) -> dict[str, object]:
+def pull(project: str, location: str, client: Any, out: TextIO = sys.stderr) -> dict[str, object]:
     operation = client.export_agent(request={"parent": parent(project, location), "agent_uri": ""})
     response = wait(operation, f"exporting agent {parent(project, location)}", out)
     with zipfile.ZipFile(io.BytesIO(response.agent_content)) as archive:
@@ -67,7 +69,7 @@ def pull(project: str, location: str, client, out=sys.stderr) -> dict[str, objec
 _VOLATILE = {"id", "parentId", "rootParentId", "lastUpdate", "updated", "count", "password", "secondaryKey"}
 
 
-def _normalise(value):
+def _normalise(value: Any) -> Any:
     """Drop what differs between exports without meaning anything (ids, timestamps, secrets)."""
     if isinstance(value, dict):
         return {k: _normalise(v) for k, v in sorted(value.items()) if k not in _VOLATILE}
@@ -79,7 +81,7 @@ def _normalise(value):
 
 def diff(live: dict[str, object], code: dict[str, object]) -> str:
     """A unified diff per file, live agent (-) against the code (+); "" when they agree."""
-    chunks = []
+    chunks: list[str] = []
     for path in sorted(set(live) | set(code)):
         a = json.dumps(_normalise(live.get(path)), indent=2, ensure_ascii=False).splitlines() if path in live else []
         b = json.dumps(_normalise(code.get(path)), indent=2, ensure_ascii=False).splitlines() if path in code else []
@@ -88,7 +90,7 @@ def diff(live: dict[str, object], code: dict[str, object]) -> str:
     return "\n".join(chunks)
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     agent_export.load_intents()
     client = agents_client(args.endpoint, args.insecure)
     if args.agent_command == "push":

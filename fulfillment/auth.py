@@ -21,9 +21,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import settings
 from .dialect import BadRequest
+
+if TYPE_CHECKING:
+    from flask import Request
 
 log = logging.getLogger("fulfillment")
 
@@ -85,7 +89,7 @@ def startup_check() -> None:
                     "explicit opt-out" if cfg.allow_unauthenticated else "emulator / local run")
 
 
-def check(request) -> None:
+def check(request: Request) -> None:
     cfg = config()
     methods = cfg.methods
     if not methods:
@@ -146,7 +150,7 @@ def _reason(exc: Exception) -> str:
 class _CertCache:
     """Google's signing certificates, fetched once and kept as long as Cache-Control says."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, dict]] = {}
 
@@ -155,7 +159,7 @@ class _CertCache:
             entry = self._entries.get(url)
             if entry and entry[0] > time.monotonic():
                 return entry[1]
-            import urllib.request       # only ID-token setups need it, and only once
+            import urllib.request  # only ID-token setups need it, and only once
 
             with urllib.request.urlopen(url, timeout=3) as response:
                 certs = json.loads(response.read())

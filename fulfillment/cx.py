@@ -43,7 +43,8 @@ def parse(raw_body: Mapping[str, Any]) -> Turn:
     session_info = as_mapping(body.get("sessionInfo"))
     page_info = as_mapping(body.get("pageInfo"))
     intent_info = as_mapping(body.get("intentInfo"))
-    session = session_info.get("session") if isinstance(session_info.get("session"), str) else ""
+    raw_session = session_info.get("session")
+    session: str = raw_session if isinstance(raw_session, str) else ""
     match = _SESSION.match(session)
     session_id = match["id"] if match else session.rsplit("/", 1)[-1]
 

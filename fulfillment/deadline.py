@@ -13,10 +13,16 @@ import logging
 import threading
 import traceback
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import router, store, telemetry
 from .reply import Reply
 from .turn import Turn
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .config import Settings
 
 log = logging.getLogger("fulfillment")
 
@@ -24,7 +30,7 @@ _pool = None
 _pool_lock = threading.Lock()
 
 
-def _workers():
+def _workers() -> ThreadPoolExecutor:
     """The handler threads, started on the first request that needs one."""
     global _pool
     with _pool_lock:
@@ -50,7 +56,7 @@ MESSAGES = {
 }
 
 
-def budget_for(turn: Turn, settings) -> float:
+def budget_for(turn: Turn, settings: Settings) -> float:
     return settings.es_budget_s if turn.dialect == "es" else settings.cx_budget_s
 
 

@@ -4,10 +4,9 @@ The one place that looks at a body's top-level keys to decide; `es` and `cx` do 
 """
 from __future__ import annotations
 
-from typing import Any
-
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from . import cx, es, limits
 from .reply import Reply

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import rich
-from .reply import (Card, Chips, Image, ItemList, LinkOut, Payload, Reply, Speech, Text)
+from .reply import Card, Chips, Image, ItemList, LinkOut, Message, Payload, Reply, Speech, Text
 from .turn import Context, Turn, as_list, as_mapping, as_number, as_str
 
 log = logging.getLogger("fulfillment")
@@ -49,7 +49,8 @@ def parse(body: Mapping[str, Any]) -> Turn:
     original_request = as_mapping(body.get("originalDetectIntentRequest"))
 
     contexts: dict[str, Context] = {}
-    session = body.get("session") if isinstance(body.get("session"), str) else ""
+    raw_session = body.get("session")
+    session: str = raw_session if isinstance(raw_session, str) else ""
     for raw in as_list(query.get("outputContexts")):
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             continue
@@ -193,7 +194,7 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
     return out
 
 
-def _generic(message) -> list[dict[str, Any]]:
+def _generic(message: Message) -> list[dict[str, Any]]:
     """Messages every ES integration understands (the console, Slack, Telegram, API)."""
     if isinstance(message, Chips):
         return [{"quickReplies": {"quickReplies": list(message.labels)}}] if message.labels else []

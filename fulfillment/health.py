@@ -1,11 +1,13 @@
 """The health path: what an uptime check sees (alive, version, intents; nothing sensitive)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 
-
-def is_health_check(environ, cfg) -> bool:
+def is_health_check(environ: Mapping[str, Any], cfg: Settings) -> bool:
     """GET on the health path (or the root, for uptime checks on the bare URL)."""
     return environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").rstrip("/") in (cfg.health_path, "")
 

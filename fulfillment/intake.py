@@ -3,12 +3,15 @@ JSON error that names the problem (405, 415, 413, 400)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .dialect import BadRequest
 
+if TYPE_CHECKING:
+    from flask import Request
 
-def read_json(request, max_bytes: int) -> Any:
+
+def read_json(request: Request, max_bytes: int) -> Any:
     environ = request.environ                  # plain WSGI reads: cheaper than werkzeug's parsing
     method = environ.get("REQUEST_METHOD", "")
     if method != "POST":

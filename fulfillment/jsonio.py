@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+orjson: Any
 try:
     import orjson
 except ImportError:                      # pragma: no cover - requirements.txt pins it

@@ -5,13 +5,13 @@ chips), then long texts are shortened. The user still hears the answer.
 """
 from __future__ import annotations
 
-from html import escape
 import logging
 from dataclasses import replace
+from html import escape
 from typing import Any, Callable
 
 from . import jsonio
-from .reply import Card, Chips, Image, ItemList, LinkOut, Payload, Reply, Speech, Text
+from .reply import Card, Chips, Image, ItemList, LinkOut, Message, Payload, Reply, Speech, Text
 
 log = logging.getLogger("fulfillment")
 
@@ -48,7 +48,7 @@ def fit(reply: Reply, render: Callable[[Reply], dict[str, Any]],
     return body
 
 
-def _shorten(message, chars: int):
+def _shorten(message: Message, chars: int) -> Message:
     if isinstance(message, Text) and len(message.text) > chars:
         return Text(message.text[:chars - 1] + "…")
     if isinstance(message, Speech) and len(message.display) > chars:

@@ -10,8 +10,11 @@ dialect and surface gets) lives in `es.py` and `cx.py`.
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Callable, Concatenate, Generic, Mapping, ParamSpec, Sequence
+
+_P = ParamSpec("_P")
 
 # ---- messages, in the order the user sees them ------------------------------------------
 
@@ -109,14 +112,15 @@ class FormParameterState:
     required: bool | None = None
 
 
-class _Starter:
-    """Lets `Reply.say(...)` start a reply from the class as well as extend one."""
+class _Starter(Generic[_P]):
+    """Lets `Reply.say(...)` start a reply from the class as well as extend one; typed so that
+    both `Reply.say("x")` and `reply.say("x")` are seen as returning a Reply."""
 
-    def __init__(self, func):
+    def __init__(self, func: Callable[Concatenate[Reply, _P], Reply]) -> None:
         self.func = func
         self.__doc__ = func.__doc__
 
-    def __get__(self, obj, owner):
+    def __get__(self, obj: Reply | None, owner: type[Reply]) -> Callable[_P, Reply]:
         target = obj if obj is not None else owner()
         return self.func.__get__(target, owner)
 
@@ -166,7 +170,7 @@ class Reply:
         return self._add(Image(url, alt))
 
     @_Starter
-    def list(self, title: str, items: list[ListItem] | tuple[ListItem, ...]) -> "Reply":
+    def list(self, title: str, items: Sequence[ListItem]) -> "Reply":
         return self._add(ItemList(title, tuple(items)))
 
     @_Starter
@@ -221,7 +225,7 @@ class Reply:
 
     # -- reading --
     @property
-    def texts(self) -> list[str]:
+    def texts(self) -> builtins.list[str]:
         """What a screen shows as plain text, in order."""
         return [m.text if isinstance(m, Text) else m.display
                 for m in self.messages if isinstance(m, (Text, Speech))]

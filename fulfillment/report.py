@@ -8,13 +8,14 @@ budget left. `--plot FILE.png` draws each intent's latency CDF with the SLO line
 """
 from __future__ import annotations
 
+import argparse
 import gzip
 import io
 import itertools
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .telemetry import percentile
 
@@ -51,7 +52,7 @@ class Slo:
 
 def _open(path: str, progress: "Progress") -> io.TextIOBase:
     raw = sys.stdin.buffer if path == "-" else open(path, "rb")
-    stream = progress.wrap(raw, path)
+    stream: Any = progress.wrap(raw, path)
     head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
     if head == b"\x1f\x8b":
         stream = gzip.GzipFile(fileobj=stream)
@@ -70,9 +71,9 @@ def entries(paths: Iterable[str], progress: "Progress | None" = None) -> Iterato
                 if not char:
                     break
                 first = char.strip()
-            rest = text.read() if first == "[" else None
+            items: Iterable[Any]
             if first == "[":
-                items = json.loads(first + rest)
+                items = json.loads(first + text.read())
             else:
                 items = _json_lines(first, text)
             for item in items:
@@ -82,7 +83,7 @@ def entries(paths: Iterable[str], progress: "Progress | None" = None) -> Iterato
     progress.done()
 
 
-def _json_lines(first: str, text) -> Iterator[dict]:
+def _json_lines(first: str, text: Any) -> Iterator[dict]:
     """One JSON object per line; other lines (server banners, tracebacks) are skipped."""
     for line in itertools.chain([first + text.readline()], text):
         line = line.strip()
@@ -93,7 +94,7 @@ def _json_lines(first: str, text) -> Iterator[dict]:
                 continue
 
 
-def _unwrap(item) -> dict | None:
+def _unwrap(item: Any) -> dict | None:
     if not isinstance(item, dict):
         return None
     entry = item
@@ -146,7 +147,7 @@ def format_table(table: list[dict], slo: Slo | None) -> str:
         lines.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(headers)]
     render = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)   # noqa: E731
-                                      for i, (c, w) in enumerate(zip(cells, widths)))
+                                      for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
     return "\n".join([render(headers), render(["-" * w for w in widths]), *map(render, lines)])
 
 
@@ -183,7 +184,7 @@ class Progress:
         self.total = self.read = 0
         self.shown = -1
 
-    def wrap(self, raw, path: str):
+    def wrap(self, raw: Any, path: str) -> io.BufferedReader:
         import os
 
         if path != "-":
@@ -191,15 +192,15 @@ class Progress:
         progress = self
 
         class Counting(io.RawIOBase):
-            def readable(self):
+            def readable(self) -> bool:
                 return True
 
-            def readinto(self, buffer):
+            def readinto(self, buffer: Any) -> int | None:
                 n = raw.readinto(buffer)
                 progress.tick(n or 0)
                 return n
 
-            def close(self):
+            def close(self) -> None:
                 raw.close()
                 super().close()
 
@@ -221,7 +222,7 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     slo = Slo.parse(args.slo) if args.slo else None
     stats = summarize(entries(args.files, Progress(enabled=not args.quiet)))
     if not stats:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .reply import Card, Chips, Image, ItemList, LinkOut, Reply, Speech, Text
+from .reply import Card, Chips, Image, ItemList, LinkOut, Message, Reply, Speech, Text
 
 
-def messenger_entries(message) -> list[dict[str, Any]]:
+def messenger_entries(message: Message) -> list[dict[str, Any]]:
     """Dialogflow Messenger `richContent` entries for one non-text message."""
     if isinstance(message, Chips):
         return [{"type": "chips", "options": [{"text": label} for label in message.labels]}] if message.labels else []

@@ -12,7 +12,7 @@ import importlib
 import logging
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from .reply import Reply
 from .turn import Turn
@@ -64,7 +64,8 @@ _lookup: dict[str, Intent] = {}
 _entities: dict[str, EntityType] = {}
 
 
-def entity(name: str, entries, fuzzy: bool = True) -> EntityType:
+def entity(name: str, entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]],
+           fuzzy: bool = True) -> EntityType:
     """Declare a custom entity type (referenced by intents as "@name")."""
     declared = EntityType(name, entries, fuzzy)
     _entities[name] = declared
@@ -75,8 +76,10 @@ def entities() -> dict[str, EntityType]:
     return dict(_entities)
 
 
-def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_contexts=(),
-           events=(), parent="", aliases=(), fallback=False, webhook=True, inline=False):
+def intent(name: str, *, phrases: Iterable[str] = (), params: Mapping[str, Param] | None = None,
+           input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
+           events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
+           webhook: bool = True, inline: bool = False) -> Callable[[Handler], Handler]:
     """Declare an intent and register the decorated function as its handler.
 
     `inline=True` is for handlers that do no I/O and return at once (a greeting, help): they
@@ -85,7 +88,7 @@ def intent(name: str, *, phrases=(), params=None, input_contexts=(), output_cont
 
     def register(handler: Handler) -> Handler:
         declared = Intent(name, handler, tuple(phrases), dict(params or {}), tuple(input_contexts),
-                          tuple((c, 5) if isinstance(c, str) else tuple(c) for c in output_contexts),
+                          tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
                           tuple(events), parent, tuple(aliases), fallback, webhook, inline)
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())

@@ -12,6 +12,7 @@ With `--project P` it asks the live agent instead (`SessionsClient.detect_intent
 """
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import sys
@@ -19,7 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .simulate import cx_request, es_request
 
@@ -70,7 +71,7 @@ def advance(state: dict[str, Any], response: dict[str, Any]) -> None:
             state["params"][key] = value
 
 
-def show(response: dict[str, Any], out=sys.stdout) -> None:
+def show(response: dict[str, Any], out: TextIO = sys.stdout) -> None:
     """The reply the way a chat surface would show it."""
     messages = response.get("fulfillmentMessages") or (response.get("fulfillmentResponse") or {}).get("messages", [])
     if not messages and response.get("fulfillmentText"):
@@ -91,6 +92,15 @@ def show(response: dict[str, Any], out=sys.stdout) -> None:
             out.write("  +--\n")
         elif "image" in message:
             out.write(f"  [image] {message['image'].get('imageUri')}\n")
+        elif "simpleResponses" in message:                  # Actions on Google rich messages
+            for simple in message["simpleResponses"].get("simpleResponses", []):
+                out.write(f"  bot> {simple.get('displayText') or simple.get('textToSpeech', '')}\n")
+        elif "basicCard" in message:
+            card = message["basicCard"]
+            out.write(f"  +-- {card.get('title', '')}\n  |   {card.get('formattedText', '')}\n  +--\n")
+        elif "suggestions" in message:
+            out.write("  [ " + " ] [ ".join(s.get("title", "") for s in message["suggestions"].get("suggestions", []))
+                      + " ]\n")
         elif "outputAudioText" in message:
             out.write(f"  (speaks) {message['outputAudioText'].get('ssml') or message['outputAudioText'].get('text')}\n")
         elif "payload" in message:
@@ -125,7 +135,7 @@ def post(url: str, body: dict, user: str = "") -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     if args.project:
         return _live(args)
     if not args.intent:
@@ -155,7 +165,7 @@ def main(args) -> int:
     return 0
 
 
-def sessions_client(endpoint: str | None = None, insecure: bool = False, location: str = "global"):
+def sessions_client(endpoint: str | None = None, insecure: bool = False, location: str = "global") -> Any:
     """The official SessionsClient: the regional endpoint for a regional agent, or `endpoint`."""
     from google.cloud import dialogflow_v2
 
@@ -171,7 +181,7 @@ def sessions_client(endpoint: str | None = None, insecure: bool = False, locatio
     return dialogflow_v2.SessionsClient(client_options={"api_endpoint": endpoint} if endpoint else None)
 
 
-def _live(args) -> int:
+def _live(args: argparse.Namespace) -> int:
     """Ask the live agent (`detect_intent`, with your credentials) and show its reply the same way."""
     from google.cloud import dialogflow_v2
 

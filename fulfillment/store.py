@@ -15,12 +15,17 @@ import os
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import telemetry
 from .config import settings
 
-_client = None
+if TYPE_CHECKING:                       # imported lazily at run time (cold start)
+    import grpc
+    from google.cloud import firestore
+    from google.cloud.firestore_v1.services.firestore.transports.grpc import FirestoreGrpcTransport
+
+_client: firestore.Client | None = None
 _client_lock = threading.Lock()
 MARGIN_S = 0.05          # keep this much of the budget for rendering the answer
 MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longer
@@ -30,7 +35,7 @@ class DeadlineExpired(Exception):
     """The request's budget ran out before this Firestore call could start."""
 
 
-def client():
+def client() -> firestore.Client:
     """The process's Firestore client (created on first use, then reused)."""
     global _client
     if _client is None:
@@ -40,7 +45,7 @@ def client():
     return _client
 
 
-def _make_client():
+def _make_client() -> firestore.Client:
     import grpc
     from google.cloud import firestore
     from google.cloud.firestore_v1.services.firestore import client as gapic_module
@@ -55,7 +60,7 @@ def _make_client():
 
     interceptor = _interceptor()
 
-    def transport(host, channel):
+    def transport(host: str, channel: grpc.Channel) -> FirestoreGrpcTransport:
         return FirestoreGrpcTransport(host=host, channel=grpc.intercept_channel(channel, interceptor))
 
     # The client builds its GAPIC layer lazily from a transport class; handing it ours
@@ -83,7 +88,7 @@ def in_flight(measure: telemetry.Measure) -> bool:
     return measure.rpc_open > 0
 
 
-def is_unavailable(exc: BaseException) -> bool:
+def is_unavailable(exc: BaseException | None) -> bool:
     """Is this the database failing (unreachable, too slow, overloaded), not our bug?
 
     The chain counts: a failed transaction's clean-up can raise on top of the real cause."""
@@ -107,12 +112,12 @@ def _is_unavailable(exc: BaseException) -> bool:
                             api.Unknown, api.Cancelled, api.Unauthenticated, api.PermissionDenied))
 
 
-def _interceptor():
+def _interceptor() -> Any:
     """A gRPC interceptor for all four call shapes (built here so grpc loads lazily)."""
     import grpc
 
     class Details(grpc.ClientCallDetails):
-        def __init__(self, base, limit):
+        def __init__(self, base: grpc.ClientCallDetails, limit: float) -> None:
             self.method = base.method
             self.timeout = limit
             self.metadata = base.metadata
@@ -122,7 +127,8 @@ def _interceptor():
 
     class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
                       grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
-        def _call(self, continuation, details, request):
+        def _call(self, continuation: Callable[..., Any], details: grpc.ClientCallDetails,
+                  request: Any) -> Any:
             measure = telemetry.current()
             if measure is None:
                 return continuation(details, request)
@@ -135,7 +141,7 @@ def _interceptor():
                 measure.rpc_open += 1           # unread finish late, or never
             started = time.perf_counter()
 
-            def done(_):
+            def done(_: object) -> None:
                 with measure.lock:
                     measure.rpc_ms += (time.perf_counter() - started) * 1000
                     measure.rpc_open -= 1

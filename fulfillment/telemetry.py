@@ -22,7 +22,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+
+if TYPE_CHECKING:
+    from flask import Request
+
+    from .deadline import Outcome
+    from .turn import Turn
+
 
 from . import jsonio
 
@@ -70,10 +77,10 @@ class _Stage:
     def __init__(self, measure: Measure, name: str):
         self.measure, self.name = measure, name
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.start = time.perf_counter()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         stages = self.measure.stages
         stages[self.name] = stages.get(self.name, 0.0) + (time.perf_counter() - self.start) * 1000
         return False
@@ -95,7 +102,7 @@ def hash_session(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id else ""
 
 
-def trace_fields(headers, project: str) -> dict[str, Any]:
+def trace_fields(headers: Mapping[str, Any], project: str) -> dict[str, Any]:
     """Cloud Logging trace correlation from X-Cloud-Trace-Context or W3C traceparent
     (`headers` is the WSGI environ: HTTP_* keys)."""
     out: dict[str, Any] = {}
@@ -123,7 +130,7 @@ def trace_fields(headers, project: str) -> dict[str, Any]:
 _ERROR_EVENT = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent"
 
 
-def turn_fields(turn, log_query_text: bool = False) -> dict[str, Any]:
+def turn_fields(turn: Turn, log_query_text: bool = False) -> dict[str, Any]:
     """What the log line says about the turn (the session only as a pseudonym)."""
     fields = {"dialect": turn.dialect, "intent": turn.intent, "surface": turn.surface,
               "language": turn.language, "session": hash_session(turn.session_id)}
@@ -132,7 +139,7 @@ def turn_fields(turn, log_query_text: bool = False) -> dict[str, Any]:
     return fields
 
 
-def outcome_fields(result) -> dict[str, Any]:
+def outcome_fields(result: Outcome) -> dict[str, Any]:
     """What the log line says about how the handler went (a `deadline.Outcome`)."""
     fields: dict[str, Any] = {"outcome": result.outcome}
     if result.outcome == "handler_error":
@@ -152,7 +159,7 @@ def crash_fields() -> dict[str, Any]:
     return {"outcome": "handler_error", "message": traceback.format_exc(), "@type": _ERROR_EVENT}
 
 
-def finish(measure: Measure, request, status: int, response_bytes: int, project: str) -> dict[str, Any]:
+def finish(measure: Measure, request: Request, status: int, response_bytes: int, project: str) -> dict[str, Any]:
     """Write the request's one log line and remember its latency for `recent_stats`."""
     latency_ms = measure.elapsed_ms()
     environ = request.environ

@@ -18,7 +18,7 @@ def change(turn: Turn, action: str) -> Reply:
     if number is None or number <= 0:
         return Reply.say("Which incident number?")
     outcome, incident = _oncall.change_incident(number, action, turn.caller_id)
-    if outcome == "missing":
+    if outcome == "missing" or incident is None:
         return Reply.say(f"I can't find incident {number}.").chips("Open incidents")
     title = incident.get("title", "")
     if outcome == "resolved":

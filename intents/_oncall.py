@@ -82,11 +82,11 @@ def directory() -> _Directory:
         db = store.client()
         fresh = _Directory()
         for doc in db.collection("services").stream(timeout=store.timeout()):
-            d = doc.to_dict()
+            d = doc.to_dict() or {}
             fresh.services[doc.id] = Service(doc.id, d.get("name", doc.id), d.get("team", ""),
                                              int(d.get("tier", 0)), tuple(d.get("aliases", ())))
         for doc in db.collection("teams").stream(timeout=store.timeout()):
-            d = doc.to_dict()
+            d = doc.to_dict() or {}
             fresh.teams[doc.id] = Team(doc.id, d.get("name", doc.id), d.get("timezone", "UTC"),
                                        tuple(d.get("aliases", ())))
         for kind, items in (("team", fresh.teams), ("service", fresh.services)):
@@ -117,7 +117,7 @@ def resolve(name: str) -> tuple[str, Service | Team] | None:
 
 def suggestions(name: str, limit: int = 3) -> list[str]:
     """Display names of services/teams that sound like `name`."""
-    import difflib                    # only unknown names need it
+    import difflib  # only unknown names need it
 
     names = directory().names
     close = difflib.get_close_matches(_norm(name), list(names), n=8, cutoff=0.5)
@@ -134,8 +134,10 @@ def known_services(limit: int = 5) -> list[str]:
     return sorted(s.name for s in directory().services.values())[:limit]
 
 
-def team_of(kind: str, thing) -> Team | None:
-    return thing if kind == "team" else directory().teams.get(thing.team)
+def team_of(kind: str, thing: Service | Team) -> Team | None:
+    if isinstance(thing, Team):
+        return thing
+    return directory().teams.get(thing.team)
 
 
 # ---- on-call -------------------------------------------------------------------------
@@ -160,13 +162,13 @@ def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
              .where(filter=FieldFilter("ends", ">", at))
              .order_by("ends").limit(3))
     for doc in list(query.stream(timeout=store.timeout())):   # read to the end: the RPC completes
-        d = doc.to_dict()
+        d = doc.to_dict() or {}
         if d["starts"] <= at:
             return Shift(team_id, d["starts"], d["ends"], d.get("primary") or {}, d.get("secondary") or None)
     return None
 
 
-def _zone(timezone: str):
+def _zone(timezone: str) -> dt.tzinfo:
     from zoneinfo import ZoneInfo
 
     try:
@@ -193,7 +195,7 @@ def open_incidents(service_id: str = "", severity: int | None = None, limit: int
     if severity is not None:
         query = query.where(filter=FieldFilter("severity", "==", int(severity)))
     query = query.order_by("severity").order_by("opened_at").limit(limit)
-    return [doc.to_dict() for doc in query.stream(timeout=store.timeout())]
+    return [doc.to_dict() or {} for doc in query.stream(timeout=store.timeout())]
 
 
 def count_open(service_id: str) -> int:
@@ -202,7 +204,8 @@ def count_open(service_id: str) -> int:
     query = (store.client().collection("incidents")
              .where(filter=FieldFilter("status", "in", OPEN_STATES))
              .where(filter=FieldFilter("service", "==", service_id)))
-    result = query.count(alias="open").get(timeout=store.timeout())
+    counted: Any = query.count(alias="open")
+    result = counted.get(timeout=store.timeout())
     return int(result[0][0].value) if result else 0
 
 
@@ -227,7 +230,7 @@ def change_incident(number: int, action: str, caller: str) -> tuple[str, dict | 
         snapshot = ref.get(timeout=store.timeout())
         if not snapshot.exists:
             return "missing", None
-        incident = snapshot.to_dict()
+        incident = snapshot.to_dict() or {}
         if incident.get("status") == "resolved":
             return ("already" if action == "resolve" else "resolved"), incident
         if action == "acknowledge" and incident.get("status") == "acknowledged":

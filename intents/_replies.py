@@ -1,5 +1,9 @@
 """Answers several intents give the same way."""
-from fulfillment import Reply
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from fulfillment import Reply, Turn
 from intents import _oncall
 
 
@@ -15,35 +19,43 @@ def unknown_name(name: str) -> Reply:
             .chips(*_oncall.known_services(4)))
 
 
-def service_or_none(name: str):
-    """(Service, None) or (None, the reply to give) for a spoken service name."""
+def service_or_none(name: str) -> _oncall.Service | Reply:
+    """The Service for a spoken service name, or the Reply to give instead."""
     found = _oncall.resolve(name)
     if found is None:
-        return None, unknown_name(name)
+        return unknown_name(name)
     kind, thing = found
-    if kind == "team":
+    if isinstance(thing, _oncall.Team):
         services = [s.name for s in _oncall.directory().services.values() if s.team == thing.id]
-        return None, (Reply.say(f"{thing.name} is a team. Which of its services: {', '.join(services)}?")
-                      .chips(*services[:4]))
-    return thing, None
+        return (Reply.say(f"{thing.name} is a team. Which of its services: {', '.join(services)}?")
+                .chips(*services[:4]))
+    return thing
 
 
-def ask_for_service(turn, prompt: str):
-    """(Service, None), or (None, the reply to give): the prompt when no service was named,
+def ask_for_service(turn: Turn, prompt: str) -> _oncall.Service | Reply:
+    """The Service named, or the Reply to give instead: the prompt when no service was named,
     close matches when the name is unknown, the team's services when a team was named."""
     name = turn.text("service")
     if not name:
-        return None, Reply.say(prompt).chips(*_oncall.known_services(4))
+        return Reply.say(prompt).chips(*_oncall.known_services(4))
     return service_or_none(name)
 
 
-def ask_for_service_or_team(turn, prompt: str):
-    """((kind, service or team, owning team or None), None), or (None, the reply to give)."""
+class Named(NamedTuple):
+    """A service or team the user named, with the team that owns it (None if on record none)."""
+
+    kind: str                                   # "service" or "team"
+    thing: _oncall.Service | _oncall.Team
+    team: _oncall.Team | None
+
+
+def ask_for_service_or_team(turn: Turn, prompt: str) -> Named | Reply:
+    """What the user named, or the Reply to give instead (the prompt, or close matches)."""
     name = turn.text("service")
     if not name:
-        return None, Reply.say(prompt).chips(*_oncall.known_services(4))
+        return Reply.say(prompt).chips(*_oncall.known_services(4))
     found = _oncall.resolve(name)
     if found is None:
-        return None, unknown_name(name)
+        return unknown_name(name)
     kind, thing = found
-    return (kind, thing, _oncall.team_of(kind, thing)), None
+    return Named(kind, thing, _oncall.team_of(kind, thing))

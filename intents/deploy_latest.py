@@ -9,9 +9,9 @@ from intents._replies import ask_for_service
                  "what version of [search](service) is live"],
         params={"service": Param("@service", required=True, prompt="Which service?")})
 def deploy_latest(turn: Turn) -> Reply:
-    service, problem = ask_for_service(turn, "Which service?")
-    if problem:
-        return problem
+    service = ask_for_service(turn, "Which service?")
+    if isinstance(service, Reply):
+        return service
     deploy = _oncall.latest_deploy(service.id)
     if deploy is None:
         return Reply.say(f"I have no deploys on record for {service.name}.")

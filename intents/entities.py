@@ -7,10 +7,10 @@ from fulfillment.router import entity
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed.json"
 
 
-def _services_and_teams():
+def _services_and_teams() -> dict[str, list[str]]:
     """Every service and team with its aliases, from the demo data (export time only)."""
     data = json.loads(SEED.read_text())
-    entries = {}
+    entries: dict[str, list[str]] = {}
     for group in ("services", "teams"):
         for ident, item in data[group].items():
             entries[ident] = sorted({ident, item["name"], *item.get("aliases", [])}, key=lambda s: (s.lower(), s))

@@ -9,11 +9,12 @@ from intents._replies import service_or_none
                  "any [sev 1](severity) incidents", "list incidents"],
         params={"service": Param("@service"), "severity": Param("@severity")})
 def incident_list(turn: Turn) -> Reply:
-    service = None
+    service: _oncall.Service | None = None
     if turn.text("service"):
-        service, problem = service_or_none(turn.text("service"))
-        if problem:
-            return problem
+        named = service_or_none(turn.text("service"))
+        if isinstance(named, Reply):
+            return named
+        service = named
     severity = turn.integer("severity")
     incidents = _oncall.open_incidents(service.id if service else "", severity)
     scope = " ".join(filter(None, [f"sev {severity}" if severity else "", "open incidents",

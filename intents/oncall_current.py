@@ -10,9 +10,9 @@ from intents._replies import ask_for_service_or_team
                  "who do I call about [search](service)"],
         params={"service": Param("@service", required=True, prompt="For which service or team?")})
 def oncall_current(turn: Turn) -> Reply:
-    found, problem = ask_for_service_or_team(turn, "For which service or team?")
-    if problem:
-        return problem
+    found = ask_for_service_or_team(turn, "For which service or team?")
+    if isinstance(found, Reply):
+        return found
     kind, thing, team = found
     if team is None:
         return Reply.say(f"{thing.name} has no owning team on record, so I can't tell who is on call.")

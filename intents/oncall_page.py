@@ -14,9 +14,9 @@ PENDING = "page-pending"
                 "message": Param("@sys.any", prompt="What should the page say?")},
         output_contexts=[(PENDING, 2)])
 def oncall_page(turn: Turn) -> Reply:
-    found, problem = ask_for_service_or_team(turn, "Page the on-call for which service?")
-    if problem:
-        return problem
+    found = ask_for_service_or_team(turn, "Page the on-call for which service?")
+    if isinstance(found, Reply):
+        return found
     kind, thing, team = found
     shift = _oncall.current_shift(team.id) if team else None
     if shift is None:

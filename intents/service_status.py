@@ -12,9 +12,9 @@ STATUS_WORDS = {"operational": "operating normally", "degraded": "degraded",
                  "is [search](service) ok", "how's [auth](service)"],
         params={"service": Param("@service", required=True, prompt="Which service?")})
 def service_status(turn: Turn) -> Reply:
-    service, problem = ask_for_service(turn, "Which service?")
-    if problem:
-        return problem
+    service = ask_for_service(turn, "Which service?")
+    if isinstance(service, Reply):
+        return service
     doc = _oncall.get_service_doc(service.id) or {}
     open_count = _oncall.count_open(service.id)
     status = doc.get("status", "unknown")

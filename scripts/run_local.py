@@ -23,8 +23,9 @@ def main() -> int:
     os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "watchkeeper-local")
     server = None
     try:
-        import seed
         from fulfillment import store
+
+        import seed
 
         count = seed.seed(store.client())
         print(f"Firestore emulator ({emu.kind}) on {emu.host}, seeded {count} documents", flush=True)

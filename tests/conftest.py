@@ -30,7 +30,6 @@ if os.environ.get("CI"):
 import emulator as emulator_script  # noqa: E402
 import seed as seed_script  # noqa: E402
 
-
 # ---- Dialogflow's own types, strictly -----------------------------------------------------
 
 def _walk_keys(value, path=""):

@@ -8,9 +8,10 @@ import zipfile
 
 import pytest
 
+from fulfillment import Reply, agent_export, agent_sync, router
+
 from conftest import ROOT
 from fake_dialogflow import AgentsServer, SessionsServer
-from fulfillment import agent_export, agent_sync, router
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_entities_come_from_services_and_aliases(exported):
 
 
 def test_undeclared_annotation_is_refused():
-    bad = router.Intent("bad", lambda t: None, phrases=("page [x](nope)",))
+    bad = router.Intent("bad", lambda t: Reply.say(""), phrases=("page [x](nope)",))
     with pytest.raises(ValueError, match="undeclared parameter"):
         agent_export.usersays(bad, "en")
 

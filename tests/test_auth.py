@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
-from conftest import start_server, stop_server
 from fulfillment.simulate import es_request
+
+from conftest import start_server, stop_server
 
 AUDIENCE = "https://europe-west1-p.cloudfunctions.net/webhook"
 DIALOGFLOW = "service-123456@gcp-sa-dialogflow.iam.gserviceaccount.com"

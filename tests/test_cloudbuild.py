@@ -39,8 +39,9 @@ def test_entry_point_exists_in_main():
 
 def test_runtime_matches_supported_python():
     runtime = BUILD["substitutions"]["_RUNTIME"]
-    major, minor = re.fullmatch(r"python3(\d+)", runtime).group(0)[6], int(re.fullmatch(r"python3(\d+)", runtime).group(1))
-    assert major == "3" and minor >= 11                         # the project supports 3.11 and newer
+    match = re.fullmatch(r"python3(\d+)", runtime)
+    assert match, f"{runtime} is not a Python 3 runtime"
+    assert int(match.group(1)) >= 11                            # the project supports 3.11 and newer
     assert "--gen2" in step("deploy")["args"] and "--trigger-http" in step("deploy")["args"]
     assert int(BUILD["substitutions"]["_MIN_INSTANCES"]) >= 1
 
@@ -110,9 +111,9 @@ def test_gcloudignore_keeps_the_upload_small():
 
 
 def test_runtime_requirements_are_pinned_and_lean():
-    lines = [l for l in (ROOT / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
-    assert all("==" in l for l in lines)
-    names = {l.split("==")[0] for l in lines}
+    lines = [item for item in (ROOT / "requirements.txt").read_text().splitlines() if item and not item.startswith("#")]
+    assert all("==" in item for item in lines)
+    names = {item.split("==")[0] for item in lines}
     assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson"}
 
 

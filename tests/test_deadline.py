@@ -3,8 +3,9 @@ import time
 
 import pytest
 
-from conftest import assert_valid_response, start_server, stop_server
 from fulfillment.simulate import cx_request, es_request
+
+from conftest import assert_valid_response, start_server, stop_server
 from emulator import free_port
 from tcp_proxy import Proxy
 
@@ -28,7 +29,7 @@ def timed(server, body):
     return time.monotonic() - started, response, log
 
 
-DB_INTENTS = [("oncall.current", {"service": "payments"}), ("incident.list", {}),
+DB_INTENTS: list[tuple[str, dict]] = [("oncall.current", {"service": "payments"}), ("incident.list", {}),
               ("service.status", {"service": "checkout"}), ("incident.acknowledge", {"number": 46}),
               ("deploy.latest", {"service": "checkout"})]
 
@@ -82,10 +83,11 @@ def test_absent_database_gets_a_polite_answer(emulator):
 
 def test_emulator_stopped_mid_service(emulator, monkeypatch):
     """A database that was there and goes away: answers stay polite and on time."""
-    import emulator as emulator_script
-    import seed
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import firestore
+
+    import emulator as emulator_script
+    import seed
 
     own = emulator_script.start()
     try:

@@ -5,8 +5,9 @@ import json
 import pytest
 import requests
 
-from conftest import ROOT, assert_valid_response, shared_fixture, shared_fixture_names, start_server, stop_server
 from fulfillment.simulate import cx_request, es_request
+
+from conftest import ROOT, assert_valid_response, shared_fixture, shared_fixture_names, start_server, stop_server
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_own_samples_welcome_and_unknown_intent(server, dialect_name):
 # ---- bad input ---------------------------------------------------------------------------------
 
 BAD = [
-    ("GET", "/", None, "application/json", 405),
+    ("GET", "/anything", None, "application/json", 405),
     ("PUT", "/", b"{}", "application/json", 405),
     ("POST", "/", b"{}", "text/plain", 415),
     ("POST", "/", b"queryResult=1", "application/x-www-form-urlencoded", 415),
@@ -82,12 +83,17 @@ BAD = [
 @pytest.mark.parametrize("method,path,data,content_type,status", BAD)
 def test_bad_input_gets_json_error_and_server_keeps_serving(server, method, path, data, content_type, status):
     response = requests.request(method, server.url + path, data=data, headers={"Content-Type": content_type}, timeout=10)
-    if method == "GET" and path == "/":
-        response = requests.get(server.url + "/anything", timeout=10)
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error and "Traceback" not in response.text
     assert server.post(es_request("welcome")).status_code == 200
+
+
+def test_get_on_the_root_is_the_health_check(server):
+    """Uptime checks on the bare URL get the health answer, not the webhook's 405."""
+    response = requests.get(server.url + "/", timeout=10)
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert "oncall.current" in response.json()["intents"]
 
 
 def test_chunked_oversize_body_is_refused(server):

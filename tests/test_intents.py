@@ -1,11 +1,13 @@
 """Watchkeeper's intents through the real webhook against the Firestore emulator."""
 import concurrent.futures as futures
+import datetime as dt
 import uuid
 
 import pytest
 
-from conftest import assert_valid_response
 from fulfillment.simulate import cx_request, es_request
+
+from conftest import assert_valid_response, start_server, stop_server
 
 
 def ask(server, intent, dialect_name="es", **params):
@@ -27,14 +29,29 @@ def chips(out):
 
 # ---- on-call ---------------------------------------------------------------------------------------
 
+def _own_shift(db, team: str, primary: str, secondary: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
+    """Replace the team's rotation with one shift of ours covering now; returns its window."""
+    from google.cloud.firestore_v1 import FieldFilter
+
+    for doc in db.collection("shifts").where(filter=FieldFilter("team", "==", team)).stream():
+        doc.reference.delete()
+    starts = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) - dt.timedelta(hours=3)
+    ends = starts + dt.timedelta(hours=24)
+    db.collection("shifts").document(f"{team}-test").set({
+        "team": team, "starts": starts, "ends": ends,
+        "primary": {"name": primary, "timezone": zone}, "secondary": {"name": secondary, "timezone": zone}})
+    return starts, ends
+
+
 @pytest.mark.parametrize("name", ["payments", "PAYMENTS", "billing", "Payments API", "the payments squad", "money team"])
 def test_oncall_current_by_id_alias_or_team(server, seeded, name):
-    from intents import _oncall
+    starts, ends = _own_shift(seeded, "payments-team", "Primrose Test", "Secundo Test", "Asia/Kolkata")
+    ist = dt.timedelta(hours=5, minutes=30)          # Kolkata: UTC+05:30 all year, no DST
+    window = f"{starts + ist:%a %H:%M} to {ends + ist:%a %H:%M} IST"
     text, out, log = ask(server, "oncall.current", service=name)
-    shift = _oncall.current_shift("payments-team")
-    window = _oncall.local_window(shift.starts, shift.ends, shift.primary["timezone"])
-    assert text.startswith(f"{shift.primary['name']} is on call for ") and f", {window} their time." in text
-    assert shift.secondary["name"] in text and log["outcome"] == "ok"
+    assert text.startswith("Primrose Test is on call for "), text
+    assert f", {window} their time." in text and "Secundo Test is secondary." in text
+    assert log["outcome"] == "ok"
 
 
 def test_oncall_current_cx(server, seeded):
@@ -44,6 +61,7 @@ def test_oncall_current_cx(server, seeded):
 
 def test_shift_window_in_the_persons_own_time_zone():
     import datetime as dt
+
     from intents import _oncall
     starts = dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.timezone.utc)
     ends = starts + dt.timedelta(days=1)
@@ -58,13 +76,20 @@ def test_oncall_unknown_service_suggests_close_matches(server, seeded):
     assert log["outcome"] == "ok"
 
 
-def test_oncall_gap_in_rotation(server, seeded):
+def test_oncall_gap_in_rotation(emulator, seeded):
+    """A team with no shift covering now: said plainly, for the team and for its service. A
+    server of its own with no directory cache, so the new team is known to it for certain."""
     seeded.collection("teams").document("lonely-team").set({"name": "Lonely", "timezone": "UTC"})
     seeded.collection("services").document("orphan").set({"name": "Orphan", "team": "lonely-team", "aliases": []})
-    from intents import _oncall
-    _oncall.directory()  # the server has its own cache; ask with a name it can't have cached
-    text, _, _ = ask(server, "oncall.current", service="Lonely")
-    assert "don't know" in text or "gap" in text     # cached directory (60 s) or fresh: never an error
+    server = start_server({"DIRECTORY_TTL_S": "0"}, name="gap")
+    try:
+        text, _, log = ask(server, "oncall.current", service="Lonely")
+        assert text == "Nobody is on call for the Lonely team right now: Lonely's rotation has a gap.", text
+        text, _, log = ask(server, "oncall.current", service="orphan")
+        assert text == "Nobody is on call for Orphan right now: Lonely's rotation has a gap.", text
+        assert log["outcome"] == "ok"
+    finally:
+        stop_server(server)
 
 
 # ---- service status, deploys -----------------------------------------------------------------------

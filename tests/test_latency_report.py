@@ -8,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
 from fulfillment import report
 from fulfillment.simulate import es_request
 from fulfillment.telemetry import percentile
+
+from conftest import ROOT
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -8,9 +8,10 @@ import time
 
 import requests
 
+from fulfillment.simulate import es_request
+
 from conftest import ROOT
 from emulator import free_port
-from fulfillment.simulate import es_request
 
 
 def test_run_local_serves_seeded_data_and_cleans_up():

@@ -4,12 +4,14 @@ import re
 import shlex
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 import yaml
 
-from conftest import ROOT
 from fulfillment.simulate import es_request
+
+from conftest import ROOT
 
 MONITORING = ROOT / "monitoring"
 METRIC = yaml.safe_load((MONITORING / "latency_metric.yaml").read_text())
@@ -19,20 +21,26 @@ def _path(entry, dotted):
     """Where Cloud Logging puts a field of our stdout JSON: httpRequest and severity are
     lifted into the LogEntry; everything else lands under jsonPayload."""
     head, _, rest = dotted.partition(".")
-    value = entry if head == "httpRequest" else (entry if head == "jsonPayload" else None)
+    value: Any = entry if head in ("httpRequest", "jsonPayload") else None
     for part in rest.split(".") if head == "jsonPayload" else dotted.split("."):
         value = value[part]
     return value
 
 
+def _extracted(extractor: str) -> str:
+    match = re.fullmatch(r"EXTRACT\((.+)\)", extractor)
+    assert match, extractor
+    return match.group(1)
+
+
 def test_metric_fields_exist_in_a_real_log_line(server):
     _, entry = server.traced_post(es_request("welcome"))
-    value = re.fullmatch(r"EXTRACT\((.+)\)", METRIC["valueExtractor"]).group(1)
+    value = _extracted(METRIC["valueExtractor"])
     assert isinstance(_path(entry, value), (int, float))
     for label, extractor in METRIC["labelExtractors"].items():
-        field = re.fullmatch(r"EXTRACT\((.+)\)", extractor).group(1)
+        field = _extracted(extractor)
         assert field == f"jsonPayload.{label}" and isinstance(_path(entry, field), str)
-    assert {l["key"] for l in METRIC["metricDescriptor"]["labels"]} == set(METRIC["labelExtractors"])
+    assert {item["key"] for item in METRIC["metricDescriptor"]["labels"]} == set(METRIC["labelExtractors"])
     for field in re.findall(r"(jsonPayload\.[a-z_]+|httpRequest\.[A-Za-z]+)", METRIC["filter"]):
         _path(entry, field)
     assert entry["httpRequest"]["requestMethod"] == "POST"
@@ -54,7 +62,7 @@ def test_slo_alert_and_dashboard_point_at_the_metric():
 
 
 def test_outcomes_documented_in_the_metric_match_the_code():
-    described = next(l for l in METRIC["metricDescriptor"]["labels"] if l["key"] == "outcome")["description"]
+    described = next(item for item in METRIC["metricDescriptor"]["labels"] if item["key"] == "outcome")["description"]
     source = "".join(p.read_text() for p in (ROOT / "fulfillment").glob("*.py")) + (ROOT / "main.py").read_text()
     for outcome in re.findall(r"[a-z_]+", described):
         assert f'"{outcome}"' in source, outcome

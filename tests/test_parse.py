@@ -1,12 +1,12 @@
 """Parsing ES and CX webhook bodies into a Turn, including the messy ones real traffic has."""
 import pytest
 
-from conftest import shared_fixture, shared_fixture_names
 from fulfillment import dialect
 from fulfillment.dialect import BadRequest
 from fulfillment.simulate import cx_request, es_request
 from fulfillment.turn import as_bool, as_number, as_text
 
+from conftest import shared_fixture, shared_fixture_names
 
 # ---- ES sessions and contexts ---------------------------------------------------------------
 
@@ -21,7 +21,8 @@ def test_es_session_forms(session, expected_id):
     turn = dialect.parse(body)
     assert turn.session == session
     assert turn.session_id == expected_id
-    assert turn.context("ctx-a").parameters == {"x": 1}
+    context = turn.context("ctx-a")
+    assert context is not None and context.parameters == {"x": 1}
 
 
 def test_es_session_recovered_from_contexts_when_missing():
@@ -63,8 +64,9 @@ def test_es_context_without_lifespan_and_string_lifespan():
         {"name": body["session"] + "/contexts/b", "lifespanCount": "3"},
         {"bogus": True}, "not-a-context"]
     turn = dialect.parse(body)
-    assert turn.context("a").lifespan is None
-    assert turn.context("B").lifespan == 3
+    a, b = turn.context("a"), turn.context("B")
+    assert a is not None and a.lifespan is None
+    assert b is not None and b.lifespan == 3
 
 
 @pytest.mark.parametrize("original,surface,caller", [

@@ -10,13 +10,16 @@ import os
 import random
 import time
 import uuid
+from typing import Any
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fulfillment.simulate import cx_request, es_request
 
 from conftest import ROOT, assert_valid_response, start_server, stop_server
-from fulfillment.simulate import cx_request, es_request
 from procinfo import rss_kib
 from tcp_proxy import Proxy
 
@@ -73,7 +76,7 @@ def _replace(body, path, value):
 
 
 PENDING = {"page_service": "checkout", "page_oncall": "Ana", "page_message": "m", "page_target": "Checkout"}
-WRONG = [None, 0, -1, 1e308, 2 ** 80, "", "x", "true", [], [1, "a"], [[1, 2]], {}, {"a": {"b": []}}, True,
+WRONG: list[Any] = [None, 0, -1, 1e308, 2 ** 80, "", "x", "true", [], [1, "a"], [[1, 2]], {}, {"a": {"b": []}}, True,
          "𝕎𝕒𝕥𝕔𝕙 ✅ مرحبا", "x" * 10_000]
 
 
@@ -297,7 +300,7 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
         failures += polite_failure
         assert polite_failure or text.startswith(("Done", "Paged")) or "already" in text, text
         if action == "page":
-            pages = pages_by_turn.get(key, [])
+            pages = pages_by_turn.get(str(key), [])
             assert len(pages) <= 1                                   # never a duplicate
             if text.startswith("Paged"):
                 assert len(pages) == 1                               # never a silent loss
@@ -359,7 +362,7 @@ def _run_load(server, mix, concurrency, seconds, _):
     from fulfillment.telemetry import percentile
     ordered = sorted(latencies)
     return {"requests": len(ordered), "errors": errors, "rps": round(len(ordered) / seconds, 1),
-            "p50_ms": round(percentile(ordered, 50), 1), "p99_ms": round(percentile(ordered, 99), 1)}
+            "p50_ms": round(percentile(ordered, 50) or 0.0, 1), "p99_ms": round(percentile(ordered, 99) or 0.0, 1)}
 
 
 def _write_report():
