@@ -46,9 +46,9 @@ def handle(message: Message) -> Result:
     if not wanted:
         raise Ignore("alert policy has no `service` user label")
     found = _oncall.resolve(wanted)
-    if found is None or found[0] != "service":
+    service = found[1] if found else None
+    if not isinstance(service, _oncall.Service):
         raise Ignore(f"unknown service {wanted!r} in the policy's `service` label")
-    service = found[1]
     key = hashlib.sha256(alert_id.encode()).hexdigest()[:40]
     fields: dict[str, Any] = {"alert_state": state, "service": service.id}
     db = store.client()
@@ -56,7 +56,7 @@ def handle(message: Message) -> Result:
     for _ in range(20):
         link = alert_ref.get(timeout=store.timeout())
         if link.exists:
-            known = link.to_dict()
+            known = link.to_dict() or {}
             number = fields["incident"] = int(known["number"])
             if state == "closed":
                 return Result(_close(number, incident), fields)
@@ -64,10 +64,10 @@ def handle(message: Message) -> Result:
                 return Result("already_closed", fields)        # the open arrived after the close
             fields["page"] = _page(number, incident, labels, service, key)
             return Result("duplicate", fields)
-        number = _open(alert_ref, alert_id, incident, labels, service.id, state)
-        if number is None:
+        opened = _open(alert_ref, alert_id, incident, labels, service.id, state)
+        if opened is None:
             continue                  # someone else recorded it or took the number: look again
-        fields["incident"] = number
+        number = fields["incident"] = opened
         if state == "open":
             fields["page"] = _page(number, incident, labels, service, key)
         return Result("opened" if state == "open" else "recorded_closed", fields)
@@ -96,7 +96,7 @@ def _open(alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[
             return None
         top = list(db.collection("incidents").order_by("number", direction=Query.DESCENDING)
                    .limit(1).stream(timeout=store.timeout()))
-        number = int(top[0].to_dict().get("number", 0)) + 1 if top else 1
+        number = int((top[0].to_dict() or {}).get("number", 0)) + 1 if top else 1
         batch = db.batch()
         batch.create(db.collection("incidents").document(str(number)), {**record, "number": number})
         batch.create(alert_ref, {"number": number, "incident_id": alert_id, "first_state": state,
@@ -119,7 +119,7 @@ def _close(number: int, incident: dict[str, Any]) -> str:
         snapshot = ref.get(timeout=store.timeout())
         if not snapshot.exists:
             return "missing"
-        if snapshot.to_dict().get("status") == "resolved":
+        if (snapshot.to_dict() or {}).get("status") == "resolved":
             return "duplicate"
         changes = {"status": "resolved", "resolved_by": SOURCE,
                    "resolved_at": epoch(incident.get("ended_at")) or _oncall.now()}
@@ -161,5 +161,5 @@ def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service
 
 def _published(page_key: str) -> bool:
     snapshot = store.client().collection("pages").document(page_key).get(timeout=store.timeout())
-    return bool(snapshot.exists and snapshot.to_dict().get("published_at"))
+    return bool(snapshot.exists and (snapshot.to_dict() or {}).get("published_at"))
 

@@ -33,9 +33,9 @@ def handle(message: Message) -> Result:
     if not wanted:
         raise Ignore("build has neither a _SERVICE substitution nor a trigger name")
     found = _oncall.resolve(wanted)
-    if found is None or found[0] != "service":
+    service = found[1] if found else None
+    if not isinstance(service, _oncall.Service):
         raise Ignore(f"unknown service {wanted!r} (from the build's _SERVICE or trigger name)")
-    service = found[1]
     fields["service"] = service.id
     commit = (text(substitutions.get("COMMIT_SHA"), 64)
               or text(mapping(mapping(build.get("sourceProvenance")).get("resolvedRepoSource")).get("commitSha"), 64))

@@ -16,9 +16,7 @@ import datetime as dt
 import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
 from fulfillment import store
@@ -90,7 +88,7 @@ def _claim(key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], Any] | str
         snapshot = ref.get(timeout=store.timeout())
         if not snapshot.exists:
             raise Ignore(f"no page {key}")
-        page = snapshot.to_dict()
+        page = snapshot.to_dict() or {}
         status = page.get("status")
         fields["page_status"] = status
         if status == "delivered":
@@ -136,6 +134,9 @@ def text_of(page: dict[str, Any]) -> str:
 
 def _send(route: dict[str, Any], page: dict[str, Any]) -> str | None:
     """POST the page; None when the receiver took it (2xx), else what went wrong (no URL: secret)."""
+    import urllib.error  # only deliveries need the HTTP client (cold start)
+    import urllib.request
+
     text = text_of(page)
     if route["kind"] in ("chat", "slack"):
         body: dict[str, Any] = {"text": text}

@@ -55,9 +55,9 @@ def publisher() -> Any:
     if _publisher is None:
         with _publisher_lock:
             if _publisher is None:
-                from google.cloud import pubsub_v1
+                from google.cloud.pubsub_v1 import PublisherClient
 
-                _publisher = pubsub_v1.PublisherClient()
+                _publisher = PublisherClient()
     return _publisher
 
 
@@ -95,7 +95,7 @@ def flush_outbox(older_than_s: float | None = None, limit: int = 50) -> int:
              .where(filter=FieldFilter("published_at", "==", None)).limit(limit))
     sent = 0
     for doc in list(query.stream(timeout=store.timeout())):
-        page = doc.to_dict()
+        page = doc.to_dict() or {}
         if page.get("created_at") and page["created_at"] <= cutoff and page.get("status") == "queued":
             sent += publish(doc.id)
     return sent
@@ -109,7 +109,7 @@ def latest_by(caller: str, person: str = "", limit: int = 10) -> dict[str, Any] 
              .order_by("created_at", direction=Query.DESCENDING).limit(limit))
     wanted = person_id(person) if person else ""
     for doc in list(query.stream(timeout=store.timeout())):
-        page = doc.to_dict()
+        page = doc.to_dict() or {}
         name = person_id(str(page.get("oncall", "")))
         if not wanted or wanted == name or wanted in name.split("-"):
             return page

@@ -8,9 +8,10 @@ import uuid
 
 import pytest
 
+from fulfillment.simulate import es_request
+
 from conftest import start_server, stop_server
 from events_kit import Receiver, alert, build, envelope, push
-from fulfillment.simulate import es_request
 from tcp_proxy import Proxy
 from test_intents import ask
 
@@ -41,7 +42,9 @@ def next_number(db):
 
 def oncall_of(team):
     from intents import _oncall
-    return _oncall.current_shift(team).primary["name"]
+    shift = _oncall.current_shift(team)
+    assert shift is not None
+    return shift.primary["name"]
 
 
 def route_person(db, name, route):

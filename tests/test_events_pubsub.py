@@ -9,12 +9,11 @@ import time
 
 import pytest
 
+import pubsub_emulator  # noqa: E402  (scripts/)
 from conftest import PROJECT, start_server, stop_server
 from events_kit import Receiver, alert, build, envelope, push
 from test_events import confirm_page, incidents, oncall_of, page_status, route_person
 from test_intents import ask
-
-import pubsub_emulator  # noqa: E402  (scripts/)
 
 TOPICS = ("alerts", "builds", "pages")
 
@@ -34,11 +33,11 @@ def pubsub(emulator):
 @pytest.fixture(scope="module")
 def wired(pubsub):
     """The server, the topics and one push subscription per topic to /events/<topic>."""
-    from google.cloud import pubsub_v1
+    from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
     server = start_server({"PUBSUB_EMULATOR_HOST": pubsub.host, "PAGES_TOPIC": "pages",
                            "PAGE_DELIVERY_TIMEOUT_S": "1", "OUTBOX_AFTER_S": "0"}, name="events-pubsub")
-    publisher, subscriber = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+    publisher, subscriber = PublisherClient(), SubscriberClient()
     for name in TOPICS:
         topic = publisher.topic_path(PROJECT, name)
         publisher.create_topic(name=topic)
