@@ -1,11 +1,21 @@
 """`make run`: a Firestore emulator with seeded demo data, and the webhook on
-functions-framework (the same server the function runs on when deployed)."""
+functions-framework (the same server the function runs on when deployed).
+
+Where Google's Pub/Sub emulator is installed it starts too, with the topics alerts, builds
+and pages, each pushing to the local server's /events/<topic>, so a confirmed page is
+published and delivered like in production. The seeded people's routes point at a local
+inbox on INBOX_PORT (8099) that prints each page it receives. Send a sample alert or
+build with `make sample-alert` / `make sample-build` (scripts/sample_events.py).
+"""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +23,47 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import emulator  # noqa: E402
+import pubsub_emulator  # noqa: E402
+
+TOPICS = ("alerts", "builds", "pages")
+
+
+def start_inbox(port: int) -> ThreadingHTTPServer | None:
+    """A stand-in for Chat/Slack: prints every page POSTed to it."""
+
+    class Inbox(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            try:
+                text = json.loads(body).get("text", body.decode())
+            except (ValueError, AttributeError):
+                text = body.decode(errors="replace")
+            print(f"\n[inbox {self.path}] {text}\n", flush=True)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Inbox)
+    except OSError:
+        print(f"inbox port {port} is busy: pages will be retried, not shown", flush=True)
+        return None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def wire_pubsub(project: str, url: str) -> None:
+    from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
+
+    publisher, subscriber = PublisherClient(), SubscriberClient()
+    for name in TOPICS:
+        topic = publisher.topic_path(project, name)
+        publisher.create_topic(name=topic)
+        subscriber.create_subscription(request={
+            "name": subscriber.subscription_path(project, f"{name}-push"), "topic": topic,
+            "push_config": {"push_endpoint": f"{url}/events/{name}"}, "ack_deadline_seconds": 10})
 
 
 def main() -> int:
@@ -21,7 +72,7 @@ def main() -> int:
     emu = emulator.start()
     os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
     os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "watchkeeper-local")
-    server = None
+    server = pubsub = inbox = None
     try:
         from fulfillment import store
 
@@ -29,9 +80,19 @@ def main() -> int:
 
         count = seed.seed(store.client())
         print(f"Firestore emulator ({emu.kind}) on {emu.host}, seeded {count} documents", flush=True)
+        why = pubsub_emulator.available()
+        if why:
+            print(f"Pub/Sub emulator not started ({why}): pages stay queued", flush=True)
+        else:
+            pubsub = pubsub_emulator.start(os.environ["GOOGLE_CLOUD_PROJECT"])
+            os.environ.update({"PUBSUB_EMULATOR_HOST": pubsub.host, "PAGES_TOPIC": "pages"})
+            wire_pubsub(os.environ["GOOGLE_CLOUD_PROJECT"], f"http://127.0.0.1:{port}")
+            print(f"Pub/Sub emulator on {pubsub.host}: topics {', '.join(TOPICS)} push to /events/<topic>",
+                  flush=True)
+        inbox = start_inbox(int(os.environ.get("INBOX_PORT", "8099")))
         print(f"Webhook on http://127.0.0.1:{port}/  (try: .venv/bin/python -m fulfillment say \"who is on call "
-              f"for payments\" --intent oncall.current --param service=payments --url http://127.0.0.1:{port}/)",
-              flush=True)
+              f"for payments\" --intent oncall.current --param service=payments --url http://127.0.0.1:{port}/; "
+              f"make sample-alert; make sample-build)", flush=True)
         server = subprocess.Popen([sys.executable, "-m", "functions_framework", "--target=webhook",
                                    "--host=127.0.0.1", f"--port={port}"], cwd=ROOT, env=os.environ.copy())
         return server.wait()
@@ -44,6 +105,10 @@ def main() -> int:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+        if inbox is not None:
+            inbox.shutdown()
+        if pubsub is not None:
+            pubsub.stop()
         emu.stop()
 
 
