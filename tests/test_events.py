@@ -134,6 +134,9 @@ def test_unusable_messages_are_acknowledged_with_one_line_saying_why(events_serv
 def test_unknown_event_path_and_wrong_method(events_server):
     response, log = push(events_server, "nope", envelope({}))
     assert response.status_code == 404 and log["outcome"] == "bad_request"
+    import requests
+    response = requests.get(f"{events_server.url}/events/alerts", timeout=10)
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
 
 
 def test_database_down_during_an_event_is_retried_and_nothing_lost(emulator, seeded):
