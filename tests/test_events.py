@@ -240,6 +240,8 @@ def test_page_is_stored_queued_then_delivered_once(events_server, seeded, receiv
     assert receiver.delivered("/slack/ok-once") == 1
     answer = page_status(events_server, payload, who.split()[0])
     assert answer.startswith(f"Yes: your page reached {who} at ") and "via Slack" in answer
+    assert page_status(events_server, payload, {"name": who}) == answer            # @sys.person's shape
+    assert page_status(events_server, payload, "Someone Else").startswith("I have no page from you to Someone")
 
 
 def test_receiver_failing_twice_then_taking_it(events_server, seeded, receiver):

@@ -122,3 +122,22 @@ def test_page_stored_but_not_published_is_picked_up_by_the_outbox(wired, pubsub,
     assert log["published"] == 0
     time.sleep(1)
     assert receiver.delivered("/chat/outbox") == 1
+
+
+def test_burst_of_200_published_alerts_each_reflected_once(wired, seeded):
+    server, publisher, _ = wired
+    first = max(i["number"] for i in incidents(seeded)) + 1
+    ids = [f"0.ps-burst{i:03d}" for i in range(200)]
+    futures = [publisher.publish(publisher.topic_path(PROJECT, "alerts"), json.dumps(alert(i, "open")).encode())
+               for i in ids]
+    futures += [publisher.publish(publisher.topic_path(PROJECT, "alerts"), json.dumps(alert(i, "open")).encode())
+                for i in ids[:20]]                                            # and some sent twice
+    for future in futures:
+        future.result(30)
+
+    def made():
+        return [i for i in incidents(seeded) if str(i.get("alert_incident_id", "")).startswith("0.ps-burst")]
+    assert eventually(lambda: len(made()) >= 200, timeout=120), len(made())
+    time.sleep(1)
+    assert sorted(i["alert_incident_id"] for i in made()) == ids
+    assert sorted(i["number"] for i in made()) == list(range(first, first + 200))
