@@ -31,6 +31,8 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import webhook_server  # noqa: E402
+
 from fulfillment.simulate import es_request  # noqa: E402
 
 from procinfo import rss_kib  # noqa: E402
@@ -79,8 +81,7 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
     body = body_for(target)
     log = open(log_dir / f"{re.sub(r'[^a-z]+', '-', target)}-{port}.log", "wb")
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "functions_framework", "--target=webhook",
-                                f"--source={TARGETS[target] / 'main.py'}", "--host=127.0.0.1", f"--port={port}"],
+    process = subprocess.Popen(webhook_server.command(port, source=str(TARGETS[target] / "main.py")),
                                cwd=TARGETS[target], env=env_for(target, emulator_host), stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
     figures: dict = {}

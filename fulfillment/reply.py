@@ -39,6 +39,11 @@ class Chips:
 
 @dataclass(frozen=True)
 class Button:
+    """A link button on a card.
+
+        Reply.card("Checkout", buttons=[Button("Status page", "https://status.example.com/checkout")])
+    """
+
     title: str
     url: str
 
@@ -59,6 +64,11 @@ class Image:
 
 @dataclass(frozen=True)
 class ListItem:
+    """One entry of `Reply.list`; `key` is what selecting it says back (defaults to the title).
+
+        ListItem("#42 Visa failing", "sev 1, payments", key="incident 42")
+    """
+
     title: str
     description: str = ""
     key: str = ""            # what selecting it says back (ES option key / a chip's text)
@@ -127,6 +137,15 @@ class _Starter(Generic[_P]):
 
 @dataclass(frozen=True)
 class Reply:
+    """What to answer, the same for ES and CX, built fluently; every method returns a new Reply.
+
+        return (Reply.say("Ana is on call for Payments.")
+                .chips("Page Ana", "Open incidents")
+                .set_context("last-service", 5, service="payments"))
+
+    Messages come out in the order added; `es.render` / `cx.render` write each dialect's JSON
+    for the caller's surface (console, Messenger, Slack, Telegram, Assistant, telephony)."""
+
     messages: tuple[Message, ...] = ()
     contexts: tuple[ContextSet, ...] = ()          # ES: set (lifespan 0 deletes)
     followup: Followup | None = None               # ES followup event
@@ -144,7 +163,10 @@ class Reply:
     # -- messages --
     @_Starter
     def say(self, *texts: str) -> "Reply":
-        """One text bubble per argument."""
+        """One text bubble per argument.
+
+            Reply.say("Ana is on call.", "She is in Lisbon.")
+        """
         reply = self
         for text in texts:
             reply = reply._add(Text(str(text)))
@@ -152,56 +174,104 @@ class Reply:
 
     @_Starter
     def speak(self, ssml: str, display: str = "") -> "Reply":
-        """Speech with SSML; `display` is shown on screens (defaults to the SSML's text)."""
+        """Speech with SSML for voice surfaces; `display` is shown on screens (defaults to the SSML's words).
+
+            Reply.speak("Ana is on call.<break time='300ms'/>Page her?", display="Ana is on call. Page her?")
+        """
         ssml = ssml if ssml.lstrip().startswith("<speak>") else f"<speak>{ssml}</speak>"
         return self._add(Speech(ssml, display or strip_ssml(ssml)))
 
     @_Starter
     def chips(self, *labels: str) -> "Reply":
+        """Suggestion chips (quick replies); empty labels are dropped.
+
+            Reply.say("Anything else?").chips("Open incidents", "Who is on call")
+        """
         return self._add(Chips(tuple(str(label) for label in labels if label)))
 
     @_Starter
     def card(self, title: str, subtitle: str = "", image_url: str = "",
              buttons: tuple[Button, ...] | list[Button] = ()) -> "Reply":
+        """A card with optional subtitle, image and link buttons.
+
+            Reply.card("Checkout: degraded", "SLO 99.95%", buttons=[Button("Dashboard", "https://...")])
+        """
         return self._add(Card(title, subtitle, image_url, tuple(buttons)))
 
     @_Starter
     def image(self, url: str, alt: str = "") -> "Reply":
+        """An image, with alt text for screen readers and text-only surfaces.
+
+            Reply.image("https://example.com/graph.png", "Error rate, last hour")
+        """
         return self._add(Image(url, alt))
 
     @_Starter
     def list(self, title: str, items: Sequence[ListItem]) -> "Reply":
+        """A selectable list; selecting an item says its `key` (or title) back.
+
+            Reply.list("Open incidents", [ListItem("#42 Visa failing", "sev 1", key="incident 42")])
+        """
         return self._add(ItemList(title, tuple(items)))
 
     @_Starter
     def link(self, title: str, url: str) -> "Reply":
+        """A link-out suggestion (a button that opens a URL).
+
+            Reply.say("Runbook:").link("Open the runbook", "https://runbooks.example.com/payments")
+        """
         return self._add(LinkOut(title, url))
 
     @_Starter
     def payload(self, surface: str, data: Mapping[str, Any]) -> "Reply":
+        """A raw custom payload for one surface ("slack", "telegram", "google", "messenger", or
+        "" for the generic one), sent as is.
+
+            Reply.say("Done.").payload("slack", {"blocks": [{"type": "divider"}]})
+        """
         return self._add(Payload(surface, data))
 
     # -- effects --
     @_Starter
     def set_context(self, name: str, lifespan: int = 5, **parameters: Any) -> "Reply":
+        """Set an ES output context for `lifespan` turns (0 deletes it); on CX its parameters
+        become session parameters.
+
+            Reply.say("Page Ana?").set_context("page-pending", 2, page_target="Ana")
+        """
         kept = tuple(c for c in self.contexts if c.name != name)
         return replace(self, contexts=kept + (ContextSet(name, lifespan, parameters),))
 
     @_Starter
     def delete_context(self, name: str) -> "Reply":
+        """Delete an ES context (lifespan 0).
+
+            Reply.say("Cancelled.").delete_context("page-pending")
+        """
         return self.set_context(name, 0)
 
     @_Starter
     def followup_event(self, event: str, language: str = "", **parameters: Any) -> "Reply":
+        """Trigger an ES follow-up event (Dialogflow then matches the intent listening for it).
+
+            Reply.followup_event("page-confirmed", service="checkout")
+        """
         return replace(self, followup=Followup(event, parameters, language))
 
     @_Starter
     def set_session(self, **parameters: Any) -> "Reply":
-        """CX session parameters; pass None to delete one."""
+        """CX session parameters; pass None to delete one.
+
+            Reply.say("Noted.").set_session(service="checkout", pending=None)
+        """
         return replace(self, session_params={**self.session_params, **parameters})
 
     @_Starter
     def form_state(self, name: str, state: str, value: Any = None, required: bool | None = None) -> "Reply":
+        """Report a CX form parameter's state (EMPTY, INVALID or FILLED) back to the page.
+
+            Reply.say("That is not an incident number.").form_state("number", "INVALID", required=True)
+        """
         state = {"VALID": "FILLED"}.get(state.upper(), state.upper())
         if state not in ("EMPTY", "INVALID", "FILLED"):
             raise ValueError(f"form state must be EMPTY, INVALID or FILLED, not {state!r}")
@@ -209,28 +279,52 @@ class Reply:
 
     @_Starter
     def goto(self, page: str = "", flow: str = "") -> "Reply":
+        """Move a CX session to another page and/or flow (full resource names).
+
+            Reply.say("Let's page someone.").goto(page="projects/.../flows/.../pages/page-confirm")
+        """
         return replace(self, target_page=page, target_flow=flow)
 
     @_Starter
     def merge_behavior(self, behavior: str) -> "Reply":
+        """CX: whether these messages are added to ("APPEND") or replace ("REPLACE") the agent's own.
+
+            Reply.say("Only this.").merge_behavior("REPLACE")
+        """
         return replace(self, merge=behavior.upper())
 
     @_Starter
     def end_conversation(self) -> "Reply":
+        """End the conversation: Assistant gets `expectUserResponse: false`, CX an end-interaction
+        message; ES agents end it with the intent's own "end of conversation" setting.
+
+            Reply.say("Goodbye.").end_conversation()
+        """
         return replace(self, end=True)
 
     @_Starter
     def hand_off(self, **metadata: Any) -> "Reply":
+        """Hand the CX conversation to a live agent, with metadata for the agent desk.
+
+            Reply.say("Connecting you to a person.").hand_off(queue="sre")
+        """
         return replace(self, handoff=metadata)
 
     # -- reading --
     @property
     def texts(self) -> builtins.list[str]:
-        """What a screen shows as plain text, in order."""
+        """What a screen shows as plain text, in order.
+
+            assert Reply.say("Hi").chips("Help").texts == ["Hi"]
+        """
         return [m.text if isinstance(m, Text) else m.display
                 for m in self.messages if isinstance(m, (Text, Speech))]
 
     def without(self, kind: type) -> "Reply":
+        """The same reply without messages of one kind (e.g. for a surface that cannot show them).
+
+            Reply.say("Hi").chips("Help").without(Chips)
+        """
         return replace(self, messages=tuple(m for m in self.messages if not isinstance(m, kind)))
 
 

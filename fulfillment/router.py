@@ -24,6 +24,13 @@ Handler = Callable[[Turn], Reply]
 
 @dataclass(frozen=True)
 class Param:
+    """An intent parameter: its entity type, whether Dialogflow must collect it first, the
+    prompt it asks with, and whether it takes a list.
+
+        params={"service": Param("@service", required=True, prompt="For which service?"),
+                "severity": Param("@sys.number")}
+    """
+
     entity: str                        # "@service", "@sys.number", ...
     required: bool = False
     prompt: str = ""
@@ -66,7 +73,11 @@ _entities: dict[str, EntityType] = {}
 
 def entity(name: str, entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]],
            fuzzy: bool = True) -> EntityType:
-    """Declare a custom entity type (referenced by intents as "@name")."""
+    """Declare a custom entity type, referenced by intents as "@name". `entries` maps each
+    value to its synonyms, or is a function returning that map (called only when exporting).
+
+        entity("severity", {"1": ["1", "sev 1", "critical"], "2": ["2", "sev 2", "major"]}, fuzzy=False)
+    """
     declared = EntityType(name, entries, fuzzy)
     _entities[name] = declared
     return declared
@@ -80,7 +91,13 @@ def intent(name: str, *, phrases: Iterable[str] = (), params: Mapping[str, Param
            input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
            events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
            webhook: bool = True, inline: bool = False) -> Callable[[Handler], Handler]:
-    """Declare an intent and register the decorated function as its handler.
+    """Declare an intent and register the decorated function as its handler. `phrases` mark
+    parameters as `[text](param)`; the declaration also feeds the agent export and /healthz.
+
+        @intent("deploy.latest", phrases=["last deploy of [checkout](service)"],
+                params={"service": Param("@service", required=True, prompt="Which service?")})
+        def deploy_latest(turn: Turn) -> Reply:
+            return Reply.say(f"Looking at {turn.text('service')}.")
 
     `inline=True` is for handlers that do no I/O and return at once (a greeting, help): they
     run on the request thread, saving the ~100 µs hand-off to a worker thread, and the

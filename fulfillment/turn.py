@@ -39,6 +39,14 @@ class FormParameter:
 
 @dataclass(frozen=True)
 class Turn:
+    """What the user said this turn, the same for ES and CX; handlers read it, never the JSON.
+
+        @intent("oncall.current", params={"service": Param("@service", required=True)})
+        def oncall_current(turn: Turn) -> Reply:
+            name = turn.text("service")          # "payments", whatever shape the entity took
+            return Reply.say(f"Looking up {name} for you ({turn.language or 'en'}).")
+    """
+
     dialect: str                                   # "es" or "cx"
     intent: str = ""                               # ES intent display name, or CX tag
     parameters: Mapping[str, Any] = field(default_factory=_empty)          # merged: contexts < query / session
@@ -58,28 +66,56 @@ class Turn:
 
     # ---- accessors handlers use -------------------------------------------------------
     def param(self, name: str, default: Any = None) -> Any:
-        """The parameter's value, or `default` when absent or not filled ("" / [] / {})."""
+        """The parameter's value as sent, or `default` when absent or not filled ("" / [] / {}).
+
+            turn.param("date-period", {})     # {"startDate": ..., "endDate": ...} or {}
+        """
         value = self.parameters.get(name)
         return default if _is_empty(value) else value
 
     def text(self, name: str, default: str = "") -> str:
-        """The parameter as one string, whatever shape the entity gave it."""
+        """The parameter as one string, whatever shape the entity gave it (a list takes its
+        first filled item; `sys.person` gives its name).
+
+            turn.text("service")               # "payments" from "payments", ["payments"] or {"name": ...}
+        """
         return as_text(self.param(name)) or default
 
     def number(self, name: str, default: float | None = None) -> float | None:
+        """The parameter as a finite float ("2.5", 2.5, [2.5], {"amount": 2.5}), else `default`.
+
+            turn.number("minutes", 10.0)
+        """
         return as_number(self.param(name), default)
 
     def integer(self, name: str, default: int | None = None) -> int | None:
+        """The parameter as an int (42.0 and "42" give 42), else `default`.
+
+            number = turn.integer("number")    # None when the user gave no usable number
+        """
         value = as_number(self.param(name), None)
         return default if value is None else int(value)
 
     def flag(self, name: str, default: bool = False) -> bool:
+        """The parameter as a yes/no (true, "true", "yes", 1), else `default`.
+
+            if turn.flag("urgent"): ...
+        """
         return as_bool(self.param(name), default)
 
     def context(self, name: str) -> Context | None:
+        """An ES input context by its short name, any case; None on CX or when not active.
+
+            pending = turn.context("page-pending")
+            target = pending.parameters.get("page_target") if pending else None
+        """
         return self.contexts.get(name.lower())
 
     def has_context(self, name: str) -> bool:
+        """Is this ES context active (any case)?
+
+            if turn.has_context("awaiting-confirmation"): ...
+        """
         return name.lower() in self.contexts
 
 
@@ -89,7 +125,10 @@ def _is_empty(value: Any) -> bool:
 
 def as_text(value: Any) -> str:
     """Flatten an entity value to a string: lists take their first filled item, objects
-    their most telling field (`sys.person` has `name`, `unit-currency` `amount`+`currency`)."""
+    their most telling field (`sys.person` has `name`, `unit-currency` `amount`+`currency`).
+
+        as_text(pending.parameters.get("page_target"))     # a context value, not a parameter
+    """
     if value is None:
         return ""
     if isinstance(value, str):

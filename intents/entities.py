@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from fulfillment.router import entity
+from fulfillment import entity
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed.json"
 

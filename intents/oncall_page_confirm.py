@@ -1,6 +1,5 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
-from fulfillment import Reply, Turn, intent, store
-from fulfillment.turn import as_text
+from fulfillment import Reply, Turn, as_text, intent, store
 from intents import _oncall, _pages
 from intents.oncall_page import PENDING
 

@@ -27,6 +27,8 @@ _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     _hypothesis_settings.load_profile("ci")
 
+import webhook_server  # noqa: E402
+
 import emulator as emulator_script  # noqa: E402
 import seed as seed_script  # noqa: E402
 
@@ -60,7 +62,8 @@ def assert_valid_response(body: dict, dialect: str) -> None:
 def shared_fixture(kind: str, name: str) -> dict:
     path = SHARED / kind / name
     if not path.exists():
-        pytest.skip(f"shared fixture {kind}/{name} not found (no ../shared/fixtures outside the workplace)")
+        pytest.skip(f"{kind}/{name}: one of the sample requests from public Dialogflow projects, "
+                    "not shipped in this repository (set WATCHKEEPER_SHARED to a folder holding them)")
     return json.loads(path.read_text())
 
 
@@ -143,7 +146,7 @@ def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server
     log_path.parent.mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "functions_framework", "--target=webhook", "--host=127.0.0.1", f"--port={port}"],
+        webhook_server.command(port),
         cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(port, process, log_path)
     deadline = time.monotonic() + 30

@@ -146,7 +146,7 @@ def test_slow_handler_answers_at_the_deadline(lab):
     response, log = lab.traced_post(es_request("test.slow", params={"seconds": 5}))
     elapsed = time.monotonic() - started
     assert response.status_code == 200 and "taking too long" in response.text
-    assert elapsed < 1.5 + 0.5
+    assert elapsed < 1.5 + 1.5                  # budget + a busy machine's slack; the handler sleeps 5 s
     assert log["outcome"] == "timeout" and log["timeout_stage"] == "handler"
 
 

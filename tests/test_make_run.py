@@ -80,3 +80,56 @@ def test_run_local_serves_seeded_data_and_cleans_up():
     except ProcessLookupError:
         leftovers = False
     assert not leftovers, "make run left processes behind"
+
+
+def test_port_in_use_is_said_in_one_line_with_the_fix():
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "scripts/run_local.py"], cwd=ROOT, env={**os.environ, "PORT": str(port)},
+                                capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert lines == [f"make run: port {port} is already in use (another `make run`?); "
+                     f"choose another with: PORT={port + 1} make run"], lines
+
+
+def test_an_edited_intent_is_served_without_restarting_make_run(tmp_path):
+    """Edit an intent file while `make run` runs: the next answer is the new one, on the same data."""
+    package = tmp_path / "hot_intents"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    source = ('from fulfillment import Reply, Turn, intent\n\n\n'
+              '@intent("hot.test", inline=True)\ndef hot(turn: Turn) -> Reply:\n    return Reply.say("{}")\n')
+    (package / "hot.py").write_text(source.format("before the edit"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIRESTORE_", "GOOGLE_CLOUD_PROJECT"))}
+    env.update({"PORT": str(port), "INTENT_PACKAGES": "intents,hot_intents", "PYTHONPATH": str(tmp_path)})
+    process = subprocess.Popen([sys.executable, "scripts/run_local.py"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def answer(wanted: str) -> str:
+        text, deadline = "", time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                text = requests.post(f"http://127.0.0.1:{port}/", data=json.dumps(es_request("hot.test")),
+                                     headers={"Content-Type": "application/json"}, timeout=5).json()["fulfillmentText"]
+                if text == wanted:
+                    return text
+            except (requests.ConnectionError, ValueError, KeyError):
+                pass
+            time.sleep(0.2)
+        return text
+
+    try:
+        assert answer("before the edit") == "before the edit"
+        time.sleep(1.1)                                        # a new mtime even on coarse clocks
+        (package / "hot.py").write_text(source.format("after the edit"))
+        assert answer("after the edit") == "after the edit"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert "restarting the webhook" in output and output.count("seeded") == 1     # same emulator, same data

@@ -219,9 +219,9 @@ def _ack(server, action, number, user):
 
 
 def test_concurrent_acknowledge_and_resolve_match_a_serial_order(server, seeded, emulator):
-    """Every caller's answer agrees with the final documents: whoever was told "Done" is
-    the one recorded, at most one per action; a caller told "already" names the recorded
-    one; a caller told the database was too slow may or may not have won (retrying tells)."""
+    """Every caller's answer agrees with the final documents: whoever was told "Done" is the
+    one recorded, at most one per action; a caller told "already" names the recorded one.
+    Contention costs a re-read, never the deadline: any other answer is counted as a failure."""
     if emulator.weak:
         pytest.skip("the npm fallback emulator ignores update-time preconditions and has no transaction isolation, so a race cannot be judged on it")
     open_numbers = [41, 42, 44, 46, 49, 50]
@@ -229,28 +229,31 @@ def test_concurrent_acknowledge_and_resolve_match_a_serial_order(server, seeded,
     random.Random(3).shuffle(jobs)
     with futures.ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda job: _ack(server, *job), jobs))
-    polite = 0
+    contradictions: list[tuple] = []         # an answer the final documents disagree with
+    other: list[tuple] = []                  # neither "Done" nor "already": timeouts, apologies
     for number in open_numbers:
         doc = seeded.collection("incidents").document(str(number)).get().to_dict()
         for action, field in (("acknowledge", "acknowledged_by"), ("resolve", "resolved_by")):
             mine = [a for a in answers if a[1] == number and a[0] == action]
             done = [user for _, _, user, text in mine if text.startswith("Done")]
-            assert len(done) <= 1, mine
-            if done:
-                assert doc[field] == f"slack:{done[0]}"
-            if action == "resolve":
-                assert (doc["status"] == "resolved") == bool(done) or any("too long" in t or "can't reach" in t for *_, t in mine)
-            for _, _, user, text in mine:
-                if "already" in text:                # names whoever the database recorded
-                    assert any(doc.get(f) and (doc[f].split(":")[-1] in text or
+            if len(done) > 1 or (done and doc[field] != f"slack:{done[0]}"):
+                contradictions.append((number, action, done, doc.get(field)))
+            if action == "resolve" and (doc["status"] == "resolved") != bool(done):
+                contradictions.append((number, action, "status", doc["status"], done))
+            for answer in mine:
+                _, _, user, text = answer
+                if "already" in text:                # must name whoever the database recorded
+                    if not any(doc.get(f) and (doc[f].split(":")[-1] in text or
                                                (doc[f] == f"slack:{user}" and "by you" in text))
-                               for f in ("acknowledged_by", "resolved_by")), (text, doc)
+                               for f in ("acknowledged_by", "resolved_by")):
+                        contradictions.append((answer, doc))
                 elif not text.startswith("Done"):
-                    assert "too long" in text or "can't reach" in text, text
-                    polite += 1
-    assert polite == 0, answers                            # contention costs a re-read, not the deadline
+                    other.append(answer)
     FIGURES["concurrency"] = {"concurrent acknowledge/resolve requests": len(jobs), "incidents": len(open_numbers),
-                              "answers contradicting the database": 0, "told to try again": polite}
+                              "answers contradicting the database": len(contradictions),
+                              "answers other than done/already": len(other)}
+    assert not contradictions, contradictions
+    assert not other, other
 
 
 def test_concurrent_pages_once_per_turn(server, seeded):
@@ -280,7 +283,7 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
             started = time.monotonic()
             response = server.post(es_request(f"incident.{action}", params={"number": number}, source="slack",
                                               payload={"data": {"user": f"F{i}"}}))
-            assert time.monotonic() - started < 1.0 + 0.3
+            assert time.monotonic() - started < 1.0 + 1.0        # budget + a busy machine's slack
             check_answer(response, "es")
             told.append((action, number, f"slack:F{i}", response.json()["fulfillmentText"]))
             page = es_request("oncall.page.confirm", text="yes", contexts=[{"name": "page-pending", "parameters": {
@@ -291,7 +294,7 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
     finally:
         stop_server(server)
         proxy.close()
-    failures = 0
+    failures = losses = duplicates = misreported = 0
     pages_by_turn: dict[str, list] = {}
     for doc in seeded.collection("pages").stream():
         pages_by_turn.setdefault(doc.to_dict()["turn"], []).append(doc.to_dict())
@@ -301,45 +304,57 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
         assert polite_failure or text.startswith(("Done", "Paged")) or "already" in text, text
         if action == "page":
             pages = pages_by_turn.get(str(key), [])
-            assert len(pages) <= 1                                   # never a duplicate
-            if text.startswith("Paged"):
-                assert len(pages) == 1                               # never a silent loss
+            duplicates += max(len(pages) - 1, 0)                      # one turn, several pages
+            losses += text.startswith("Paged") and not pages          # told "Paged", nothing stored
         elif text.startswith("Done"):
             doc = seeded.collection("incidents").document(str(key)).get().to_dict()
             by = doc["acknowledged_by"] if action == "acknowledge" else doc["resolved_by"]
-            assert by == user                                         # what we said is what is stored
+            misreported += by != user                                 # what we said is not what is stored
     FIGURES["faults"] = {"requests under a flapping database": len(told), "connections dropped": proxy.drops,
-                         "told it failed (politely)": failures, "silent losses": 0, "duplicates": 0}
+                         "told it failed (politely)": failures, "silent losses": losses, "duplicates": duplicates,
+                         "answers contradicting the database": misreported}
+    assert (losses, duplicates, misreported) == (0, 0, 0), FIGURES["faults"]
 
 
 # ---- bounded load --------------------------------------------------------------------------------------
 
 def test_bounded_load_zero_errors_and_flat_memory(server, seeded):
+    """Zero errors at 1, 4 and 16 concurrent callers, and no memory that grows with requests:
+    after a warm-up (caches, client, lazily imported code), the same load run twice more must
+    not grow the server's RSS by more than LEAK_BYTES per request (a leak of even a small
+    request body per request would), nor by more than a few MB in all."""
     seconds = float(os.environ.get("SOAK_SECONDS", "4"))
     mix = [("welcome", {}), ("incident.list", {}), ("oncall.current", {"service": "payments"}),
            ("service.status", {"service": "checkout"}), ("deploy.latest", {"service": "search"})]
     results = {}
-    session = requests.Session()
-    _run_load(server, mix, 2, 1.0, {})                      # warm up: caches, client, lazily imported code
+    for concurrency in (1, 4, 16):                          # warm-up: every code path, every thread
+        _run_load(server, mix, concurrency, 1.0)
     rss_start = rss_kib(server.process.pid)
     for concurrency in (1, 4, 16):
-        results[concurrency] = _run_load(server, mix, concurrency, seconds, {})
+        results[concurrency] = _run_load(server, mix, concurrency, seconds)
+    rss_mid = rss_kib(server.process.pid)
+    again = {c: _run_load(server, mix, c, seconds) for c in (1, 4, 16)}
     rss_end = rss_kib(server.process.pid)
-    session.close()
-    for concurrency, figures in results.items():
+    for concurrency, figures in [*results.items(), *again.items()]:
         assert figures["errors"] == 0, (concurrency, figures)
         assert figures["requests"] > 0
-    assert rss_end - rss_start < 30_000, (rss_start, rss_end)     # KiB: no growth worth the name
+    served = sum(f["requests"] for f in again.values())
+    growth_per_request = (rss_end - rss_mid) * 1024 / served
     FIGURES["load"] = {f"{c} concurrent": r for c, r in results.items()}
-    FIGURES["load"]["rss_kib"] = {"start": rss_start, "end": rss_end}
+    FIGURES["load"]["rss_kib"] = {"start": rss_start, "after first run": rss_mid, "after second run": rss_end,
+                                  "growth per request in the second run (bytes)": round(growth_per_request, 1)}
+    assert growth_per_request < LEAK_BYTES and rss_end - rss_mid < 8_000, FIGURES["load"]["rss_kib"]
 
 
-def _run_load(server, mix, concurrency, seconds, _):
+LEAK_BYTES = 512
+
+
+def _run_load(server, mix, concurrency, seconds):
     deadline = time.monotonic() + seconds
-    latencies, errors = [], 0
 
     def worker(index):
-        nonlocal errors
+        """(latencies, errors) of one caller: nothing shared between threads."""
+        latencies, errors = [], 0
         local = requests.Session()
         n = index
         while time.monotonic() < deadline:
@@ -356,11 +371,13 @@ def _run_load(server, mix, concurrency, seconds, _):
             latencies.append((time.perf_counter() - started) * 1000)
             errors += not ok
         local.close()
+        return latencies, errors
 
     with futures.ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(worker, range(concurrency)))
+        outcomes = list(pool.map(worker, range(concurrency)))
     from fulfillment.telemetry import percentile
-    ordered = sorted(latencies)
+    ordered = sorted(latency for latencies, _ in outcomes for latency in latencies)
+    errors = sum(e for _, e in outcomes)
     return {"requests": len(ordered), "errors": errors, "rps": round(len(ordered) / seconds, 1),
             "p50_ms": round(percentile(ordered, 50) or 0.0, 1), "p99_ms": round(percentile(ordered, 99) or 0.0, 1)}
 
@@ -371,9 +388,10 @@ def _write_report():
              "`SOAK_SECONDS=300 make reliability` for a longer soak). Every figure below is asserted by",
              "`make test` on every CI run: zero 5xx, zero stack traces, zero lost or duplicated writes.", "",
              f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, on {os.cpu_count()} cores.", "",
-             "A database that is slow (2 s per packet), silent (blackholed), absent, or stopped mid-service",
+             "A database that is slow (4 s per packet), silent (blackholed), absent, or stopped mid-service",
              "is covered by tests/test_deadline.py: every request, reads and writes, ES and CX, is answered",
-             "within the budget + 100 ms with a polite sentence and the outcome `timeout` or `db_unavailable`.", ""]
+             "within the budget (as the server measured it, + 0.5 s; as the caller waited, + 1 s for a busy",
+             "machine) with a polite sentence and the outcome `timeout` or `db_unavailable`.", ""]
     for section, figures in FIGURES.items():
         lines += [f"## {section}", "", "| figure | value |", "|---|---|"]
         for key, value in figures.items():

@@ -1,0 +1,42 @@
+"""DESIGN.md stays true to the code: every `module.name` it mentions for a module of ours
+(fulfillment's modules, main, the intents' helpers) exists in that module."""
+import importlib
+import re
+
+from conftest import ROOT
+
+
+def _modules() -> dict[str, str]:
+    names = {p.stem: f"fulfillment.{p.stem}" for p in (ROOT / "fulfillment").glob("*.py") if p.stem != "__init__"}
+    names.update({p.stem: f"intents.{p.stem}" for p in (ROOT / "intents").glob("_*.py") if p.stem != "__init__"})
+    names["main"] = "main"
+    del names["turn"]                 # "turn.text(...)" in DESIGN.md is a Turn, not the module
+    return names
+
+
+def test_design_names_only_what_the_code_has():
+    modules = _modules()
+    text = (ROOT / "DESIGN.md").read_text()
+    mentioned = set(re.findall(r"(?<![\w./])([a-z_]+)\.([a-z_][a-z_0-9]*)\b(?!\.py)", text))
+    checked, missing = 0, []
+    for module, name in sorted(mentioned):
+        if module not in modules or name == "py":      # "es.py" is a file name
+            continue
+        checked += 1
+        if not hasattr(importlib.import_module(modules[module]), name):
+            missing.append(f"{module}.{name}")
+    assert checked >= 10, f"only {checked} references found: is the pattern still right?"
+    assert not missing, f"DESIGN.md names what the code does not have: {missing}"
+
+
+def test_intent_files_are_named_after_their_intent():
+    """README's convention: `deploy.count` lives in intents/deploy_count.py; `_` modules declare none."""
+    from fulfillment import router
+
+    router.load("intents")
+    for name, declared in router.intents().items():
+        module = declared.handler.__module__
+        if not module.startswith("intents."):
+            continue
+        assert not module.split(".")[-1].startswith("_"), f"{name} is declared in helper module {module}"
+        assert module == "intents." + name.replace(".", "_").replace("-", "_"), (name, module)
