@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run sample-alert sample-build test lint install bench reliability clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@$(PY) scripts/ensure_tools.py

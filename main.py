@@ -11,7 +11,7 @@ import flask
 import functions_framework
 
 import events
-from fulfillment import auth, deadline, dialect, health, intake, limits, push, router, telemetry
+from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry
 from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
@@ -24,6 +24,7 @@ auth.startup_check()
 def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     cfg = settings()
     measure = telemetry.begin()
+    i18n.use("")                                                   # English until the body says otherwise
     body = None
     try:
         if health.is_health_check(request.environ, cfg):
@@ -34,6 +35,7 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
         body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400
         with measure.stage("parse"):
             turn = dialect.parse(body)                             # 400 for v1 / not Dialogflow
+        i18n.use(turn.language)                                    # answer in the caller's language
         measure.deadline = measure.started + deadline.budget_for(turn, cfg)
         measure.fields.update(telemetry.turn_fields(turn, cfg.log_query_text))
         result = deadline.run(turn, measure)                       # ok / fallback / timeout / ...
@@ -47,7 +49,8 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
         return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
         measure.fields.update(telemetry.crash_fields())
-        return _respond(request, measure, 200, dialect.apology(body, deadline.MESSAGES["handler_error"]))
+        apology = i18n.translate(i18n.from_body(body), deadline.MESSAGES["handler_error"])
+        return _respond(request, measure, 200, dialect.apology(body, apology))
 
 
 def _respond(request: flask.Request, measure: telemetry.Measure, status: int, payload: Any,

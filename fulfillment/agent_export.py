@@ -5,7 +5,10 @@ accept: agent.json, package.json, intents/NAME.json + intents/NAME_usersays_LANG
 entities/NAME.json + entities/NAME_entries_LANG.json. Ids are derived from names, so two
 exports of the same code are byte-for-byte comparable.
 
-Settings: AGENT_NAME, AGENT_LANGUAGE (en), AGENT_TIMEZONE (UTC), WEBHOOK_URL,
+Languages: every language with a message catalog (or AGENT_LANGUAGES=en,de,...), English the
+default; each intent's phrases per language (NAME_usersays_de.json), prompts from the catalogs.
+
+Settings: AGENT_NAME, AGENT_LANGUAGES, AGENT_TIMEZONE (UTC), WEBHOOK_URL,
 WEBHOOK_BASIC_USER / WEBHOOK_BASIC_PASSWORD (the password goes into the zip only when set;
 the zip is kept out of git and of the deployed source).
 """
@@ -21,7 +24,7 @@ import uuid
 import zipfile
 from typing import Any
 
-from . import router
+from . import i18n, router
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _NS = uuid.UUID("6f1c3b1e-2d59-4b8e-9a53-8b0f8f3f6a11")
@@ -36,10 +39,15 @@ def file_name(name: str) -> str:
     return re.sub(r'[\\/:*?"<>|]', "_", name)
 
 
+def es_language(language: str) -> str:
+    """ES language codes: de, pt-br, en-us (catalogs are named de, pt_BR)."""
+    return language.replace("_", "-").lower()
+
+
 def usersays(intent: router.Intent, language: str) -> list[dict[str, Any]]:
     """Training phrases, with "[payments](service)" annotations as entity-tagged parts."""
     out = []
-    for phrase in intent.phrases:
+    for phrase in intent.phrases_in(language):
         data, position = [], 0
         for match in _ANNOTATION.finditer(phrase):
             if match.start() > position:
@@ -52,16 +60,21 @@ def usersays(intent: router.Intent, language: str) -> list[dict[str, Any]]:
             position = match.end()
         if position < len(phrase):
             data.append({"text": phrase[position:], "userDefined": False})
-        out.append({"id": _id(intent.name, "phrase", phrase), "data": data, "isTemplate": False,
-                    "count": 0, "lang": language, "updated": 0})
+        phrase_id = _id(intent.name, "phrase", phrase) if language == router.DEFAULT_LANGUAGE else \
+            _id(intent.name, "phrase", language, phrase)
+        out.append({"id": phrase_id, "data": data, "isTemplate": False,
+                    "count": 0, "lang": es_language(language), "updated": 0})
     return out
 
 
-def intent_json(intent: router.Intent, language: str) -> dict[str, Any]:
+def intent_json(intent: router.Intent, language: str, languages: list[str] | None = None) -> dict[str, Any]:
+    """The intent; its parameters' prompts in every language (from the message catalogs)."""
+    languages = languages or [language]
     parameters = [{
         "id": _id(intent.name, "param", name), "name": name, "required": p.required,
         "dataType": p.entity, "value": f"${name}", "defaultValue": "", "isList": p.is_list,
-        "prompts": [{"lang": language, "value": p.prompt}] if p.prompt else [],
+        "prompts": [{"lang": es_language(lang), "value": i18n.translate(lang, p.prompt)} for lang in languages]
+        if p.prompt else [],
         "promptMessages": [], "noMatchPromptMessages": [], "noInputPromptMessages": [], "outputDialogContexts": [],
     } for name, p in intent.params.items()]
     body: dict[str, Any] = {
@@ -71,7 +84,7 @@ def intent_json(intent: router.Intent, language: str) -> dict[str, Any]:
             "resetContexts": False, "action": intent.name,
             "affectedContexts": [{"name": name, "lifespan": lifespan} for name, lifespan in intent.output_contexts],
             "parameters": parameters,
-            "messages": [{"type": "0", "title": "", "textToSpeech": "", "lang": language, "speech": []}],
+            "messages": [{"type": "0", "title": "", "textToSpeech": "", "lang": es_language(language), "speech": []}],
             "speech": [],
         }],
         "priority": 500000, "webhookUsed": intent.webhook,
@@ -88,7 +101,7 @@ def intent_json(intent: router.Intent, language: str) -> dict[str, Any]:
     return body
 
 
-def agent_json(language: str) -> dict[str, Any]:
+def agent_json(language: str, supported: list[str] | None = None) -> dict[str, Any]:
     env = os.environ.get
     webhook: dict[str, Any] = {"url": env("WEBHOOK_URL", ""), "username": env("WEBHOOK_BASIC_USER", ""),
                                "headers": {}, "available": bool(env("WEBHOOK_URL")), "useForDomains": False,
@@ -98,30 +111,36 @@ def agent_json(language: str) -> dict[str, Any]:
     if env("WEBHOOK_HEADER_NAME") and env("WEBHOOK_HEADER_SECRET"):
         webhook["headers"] = {env("WEBHOOK_HEADER_NAME"): env("WEBHOOK_HEADER_SECRET")}
     return {"description": "Watchkeeper: an on-call assistant (generated from intents/; do not edit in the console)",
-            "language": language, "shortDescription": "", "examples": "", "linkToDocs": "",
+            "language": es_language(language), "shortDescription": "", "examples": "", "linkToDocs": "",
             "displayName": env("AGENT_NAME", "watchkeeper"), "disableInteractionLogs": False,
             "disableStackdriverLogs": True, "defaultTimezone": env("AGENT_TIMEZONE", "UTC"),
-            "webhook": webhook, "isPrivate": True, "mlMinConfidence": 0.3, "supportedLanguages": [],
+            "webhook": webhook, "isPrivate": True, "mlMinConfidence": 0.3,
+            "supportedLanguages": [es_language(lang) for lang in supported or []],
             "enableOnePlatformApi": True, "onePlatformApiVersion": "v2", "analyzeQueryTextSentiment": False,
             "enabledKnowledgeBaseNames": [], "knowledgeServiceConfidenceAdjustment": 0.0,
             "dialogBuilderMode": False, "baseActionPackagesUrl": "", "enableSpellCorrection": False}
 
 
-def files(language: str | None = None) -> dict[str, Any]:
-    """Every file of the export, by path, as JSON values."""
-    language = language or os.environ.get("AGENT_LANGUAGE", "en")
-    out: dict[str, Any] = {"agent.json": agent_json(language), "package.json": {"version": "1.0.0"}}
+def files(language: str | None = None, languages: list[str] | None = None) -> dict[str, Any]:
+    """Every file of the export, by path, as JSON values: `language` alone, or `languages`
+    (default: AGENT_LANGUAGES or every catalog), the first being the agent's default."""
+    languages = languages or ([language] if language else i18n.agent_languages())
+    language = languages[0]
+    out: dict[str, Any] = {"agent.json": agent_json(language, languages[1:]), "package.json": {"version": "1.0.0"}}
     for intent in router.intents().values():
         name = file_name(intent.name)
-        out[f"intents/{name}.json"] = intent_json(intent, language)
-        if intent.phrases:
-            out[f"intents/{name}_usersays_{language}.json"] = usersays(intent, language)
+        out[f"intents/{name}.json"] = intent_json(intent, language, languages)
+        for lang in languages:
+            if intent.phrases_in(lang):
+                out[f"intents/{name}_usersays_{es_language(lang)}.json"] = usersays(intent, lang)
     for entity in router.entities().values():
         out[f"entities/{entity.name}.json"] = {
             "id": _id("entity", entity.name), "name": entity.name, "isOverridable": True, "isEnum": False,
             "isRegexp": False, "automatedExpansion": False, "allowFuzzyExtraction": entity.fuzzy}
-        out[f"entities/{entity.name}_entries_{language}.json"] = [
-            {"value": value, "synonyms": list(synonyms)} for value, synonyms in entity.resolved_entries().items()]
+        for lang in languages:
+            out[f"entities/{entity.name}_entries_{es_language(lang)}.json"] = [
+                {"value": value, "synonyms": list(synonyms)}
+                for value, synonyms in entity.resolved_entries(lang).items()]
     return out
 
 

@@ -15,14 +15,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--plot", help="write a latency CDF per intent to this PNG")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    agent = commands.add_parser("agent", help="the Dialogflow ES agent, as code")
+    agent = commands.add_parser("agent", help="the Dialogflow ES or CX agent, as code")
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
-    export = agent_commands.add_parser("export", help="write an ES agent zip from intents/")
-    export.add_argument("--out", default="agent.zip")
+    export = agent_commands.add_parser("export", help="write an ES agent zip (or a CX package) from intents/")
+    export.add_argument("--out", help="default agent.zip (ES) or agent-cx.zip (--cx)")
+    export.add_argument("--cx", action="store_true", help="a Dialogflow CX JSON package")
     for name in ("push", "pull"):
         sub = agent_commands.add_parser(name, help=f"{name} the agent {'to' if name == 'push' else 'from'} Dialogflow")
         sub.add_argument("--project", required=True)
         sub.add_argument("--location", default="global")
+        sub.add_argument("--cx", action="store_true", help="a Dialogflow CX agent (needs --agent)")
+        sub.add_argument("--agent", help="with --cx: the agent's id (or its full name)")
         sub.add_argument("--endpoint", help="API endpoint (host:port); default Dialogflow's own")
         sub.add_argument("--insecure", action="store_true", help="plain-text gRPC (a local test server)")
         if name == "push":
@@ -38,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--session", help="keep contexts across calls under this name")
     say.add_argument("--project", help="call the live agent's detect_intent instead")
     say.add_argument("--location", default="global", help="with --project: the agent's region")
+    say.add_argument("--agent", help="with --project --cx: the CX agent's id")
     say.add_argument("--endpoint", help="with --project: API endpoint (host:port); default Dialogflow's own")
     say.add_argument("--insecure", action="store_true", help="with --endpoint: plain-text gRPC (a local test server)")
     say.add_argument("--language", default="en")
@@ -52,8 +56,15 @@ def main(argv: list[str]) -> int:
         from . import report
         return report.main(args)
     if args.command == "agent":
+        if args.cx:
+            from . import agent_export_cx, agent_sync_cx
+            if args.agent_command == "export":
+                args.out = args.out or "agent-cx.zip"
+                return agent_export_cx.main(args)
+            return agent_sync_cx.main(args)
         from . import agent_export, agent_sync
         if args.agent_command == "export":
+            args.out = args.out or "agent.zip"
             return agent_export.main(args)
         return agent_sync.main(args)
     from . import say

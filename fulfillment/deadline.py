@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import router, store, telemetry
+from .i18n import N_, _
 from .reply import Reply
 from .turn import Turn
 
@@ -47,13 +48,18 @@ class Outcome:
     detail: str = ""
 
 
-# What the user hears when things go wrong; an application may reword them at import
-# (Watchkeeper's intents package does, for the database).
+# What the user hears when things go wrong (English msgids, translated when used); an
+# application may reword them at import (Watchkeeper's intents package does, for the database).
 MESSAGES = {
-    "timeout": "Sorry, that is taking too long. Please try again in a moment.",
-    "handler_error": "Sorry, something went wrong on my side. Please try again.",
-    "db_unavailable": "Sorry, I can't reach the database right now. Please try again in a minute.",
+    "timeout": N_("Sorry, that is taking too long. Please try again in a moment."),
+    "handler_error": N_("Sorry, something went wrong on my side. Please try again."),
+    "db_unavailable": N_("Sorry, I can't reach the database right now. Please try again in a minute."),
 }
+
+
+def _apology(kind: str) -> Reply:
+    """The polite sentence for `kind`, in the request's language."""
+    return Reply.say(_(MESSAGES[kind]))
 
 
 def budget_for(turn: Turn, settings: Settings) -> float:
@@ -65,11 +71,11 @@ def _call(chosen: router.Intent, is_fallback: bool, turn: Turn) -> Outcome:
         reply = chosen.handler(turn)
     except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
         if store.is_unavailable(exc):
-            return Outcome(Reply.say(MESSAGES["db_unavailable"]), "db_unavailable",
+            return Outcome(_apology("db_unavailable"), "db_unavailable",
                            f"{type(exc).__name__}: {exc}"[:500])
-        return Outcome(Reply.say(MESSAGES["handler_error"]), "handler_error", traceback.format_exc())
+        return Outcome(_apology("handler_error"), "handler_error", traceback.format_exc())
     if not isinstance(reply, Reply):
-        return Outcome(Reply.say(MESSAGES["handler_error"]), "handler_error",
+        return Outcome(_apology("handler_error"), "handler_error",
                        f"handler {chosen.handler.__name__} returned {type(reply).__name__}, not a Reply")
     return Outcome(reply, "fallback" if is_fallback else "ok")
 
@@ -85,5 +91,5 @@ def run(turn: Turn, measure: telemetry.Measure) -> Outcome:
         try:
             return future.result(timeout=max(measure.remaining(), 0.0))
         except TimeoutError:                   # concurrent.futures' is the builtin since 3.11
-            return Outcome(Reply.say(MESSAGES["timeout"]), "timeout",
+            return Outcome(_apology("timeout"), "timeout",
                            "firestore" if store.in_flight(measure) else "handler")

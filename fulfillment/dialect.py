@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from . import cx, es, limits
+from . import cx, es, i18n, limits
 from .reply import Reply
 from .turn import Turn
 
@@ -36,8 +36,8 @@ def detect(body: Any) -> str:
             raise BadRequest("queryResult must be an object")
         return "es"
     if "result" in body and ("lang" in body or "sessionId" in body or "originalRequest" in body):
-        raise BadRequest("Dialogflow ES v1 (api.ai) requests are obsolete and not supported; "
-                         "switch the agent to the v2 API")
+        raise BadRequest(i18n.translate(i18n.from_body(body), i18n.N_(
+            "Dialogflow ES v1 (api.ai) requests are obsolete and not supported; switch the agent to the v2 API")))
     if _CX_KEYS & body.keys():
         for key in ("sessionInfo", "session_info", "pageInfo", "page_info", "fulfillmentInfo", "fulfillment_info"):
             if key in body and not isinstance(body[key], (dict, type(None))):

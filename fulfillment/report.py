@@ -1,7 +1,8 @@
 """`python -m fulfillment latency-report FILE...`: is latency where the users need it?
 
 Reads our request log lines from a local capture or from `gcloud logging read
---format=json` (a JSON array or JSON lines, gzipped or not) and prints, per intent:
+--format=json` (a JSON array or JSON lines, gzipped or not) and prints, per intent (then
+per caller language, as logged: en-us, de, pt-br):
 count, p50/p90/p99/max latency, error share, mean Firestore RPCs, and compliance with a
 latency SLO such as `--slo 99:1000` (99% of requests under 1000 ms) with the error
 budget left. `--plot FILE.png` draws each intent's latency CDF with the SLO line.
@@ -105,10 +106,20 @@ def _unwrap(item: Any) -> dict | None:
     return entry
 
 
-def summarize(all_entries: Iterable[dict]) -> dict[str, IntentStats]:
+def language_of(entry: dict) -> str:
+    """The caller's language as logged, one spelling per language: de-DE, de_de -> de-de."""
+    language = entry.get("language")
+    return language.strip().replace("_", "-").lower() if isinstance(language, str) and language.strip() else "(none)"
+
+
+def summarize(all_entries: Iterable[dict], by: str = "intent") -> dict[str, IntentStats]:
+    """Stats per intent (by="intent") or per caller language (by="language"), plus ALL."""
     stats: dict[str, IntentStats] = {}
     for entry in all_entries:
-        name = entry.get("intent") or f"({entry.get('outcome', 'unknown')})"
+        if by == "language":
+            name = language_of(entry)
+        else:
+            name = entry.get("intent") or f"({entry.get('outcome', 'unknown')})"
         stats.setdefault(name, IntentStats()).add(entry)
         stats.setdefault("ALL", IntentStats()).add(entry)
     return stats
@@ -132,8 +143,8 @@ def rows(stats: dict[str, IntentStats], slo: Slo | None) -> list[dict]:
     return out
 
 
-def format_table(table: list[dict], slo: Slo | None) -> str:
-    headers = ["intent", "count", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "rpcs/req"]
+def format_table(table: list[dict], slo: Slo | None, first: str = "intent") -> str:
+    headers = [first, "count", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "rpcs/req"]
     if slo:
         headers += [f"<= {slo.threshold_ms:g} ms", f"budget ({slo.target:g}%)"]
     lines = []
@@ -224,11 +235,14 @@ class Progress:
 
 def main(args: argparse.Namespace) -> int:
     slo = Slo.parse(args.slo) if args.slo else None
-    stats = summarize(entries(args.files, Progress(enabled=not args.quiet)))
+    all_entries = list(entries(args.files, Progress(enabled=not args.quiet)))
+    stats = summarize(all_entries)
     if not stats:
         print("no request log entries found", file=sys.stderr)
         return 1
     print(format_table(rows(stats, slo), slo))
+    print()
+    print(format_table(rows(summarize(all_entries, by="language"), slo), slo, first="language"))
     if args.plot:
         plot(stats, slo, args.plot)
         print(f"wrote {args.plot}")

@@ -20,6 +20,7 @@ from .turn import Turn
 log = logging.getLogger("fulfillment")
 
 Handler = Callable[[Turn], Reply]
+DEFAULT_LANGUAGE = "en"               # the language of the code's own phrases and messages
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class Intent:
     fallback: bool = False             # the handler for unknown intents and ES fallback
     webhook: bool = True
     inline: bool = False               # no I/O: run on the request thread (see deadline.run)
+    translated_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)   # language -> phrases
+
+    def phrases_in(self, language: str) -> tuple[str, ...]:
+        """Training phrases for one language: `phrases` are the default language's."""
+        return self.translated_phrases.get(language, ()) if language != DEFAULT_LANGUAGE else self.phrases
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,16 @@ class EntityType:
     name: str
     entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]]
     fuzzy: bool = True
+    translations: Mapping[str, Mapping[str, list[str]]] = field(default_factory=dict)  # language -> value -> synonyms
 
-    def resolved_entries(self) -> Mapping[str, list[str]]:
-        return self.entries() if callable(self.entries) else self.entries
+    def resolved_entries(self, language: str = "") -> Mapping[str, list[str]]:
+        """The entries for `language` (default: the default language). Every language has every
+        canonical value, with the default language's synonyms plus its own."""
+        base = self.entries() if callable(self.entries) else self.entries
+        if not language or language == DEFAULT_LANGUAGE:
+            return base
+        extra = self.translations.get(language, {})
+        return {value: list(dict.fromkeys([*synonyms, *extra.get(value, [])])) for value, synonyms in base.items()}
 
 
 _intents: dict[str, Intent] = {}
@@ -72,13 +85,14 @@ _entities: dict[str, EntityType] = {}
 
 
 def entity(name: str, entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]],
-           fuzzy: bool = True) -> EntityType:
+           fuzzy: bool = True, translations: Mapping[str, Mapping[str, list[str]]] | None = None) -> EntityType:
     """Declare a custom entity type, referenced by intents as "@name". `entries` maps each
-    value to its synonyms, or is a function returning that map (called only when exporting).
+    value to its synonyms, or is a function returning that map (called only when exporting);
+    `translations` adds synonyms per language: {"de": {"1": ["kritisch"]}}.
 
         entity("severity", {"1": ["1", "sev 1", "critical"], "2": ["2", "sev 2", "major"]}, fuzzy=False)
     """
-    declared = EntityType(name, entries, fuzzy)
+    declared = EntityType(name, entries, fuzzy, dict(translations or {}))
     _entities[name] = declared
     return declared
 
@@ -87,7 +101,8 @@ def entities() -> dict[str, EntityType]:
     return dict(_entities)
 
 
-def intent(name: str, *, phrases: Iterable[str] = (), params: Mapping[str, Param] | None = None,
+def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = (),
+           params: Mapping[str, Param] | None = None,
            input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
            events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
            webhook: bool = True, inline: bool = False) -> Callable[[Handler], Handler]:
@@ -99,14 +114,22 @@ def intent(name: str, *, phrases: Iterable[str] = (), params: Mapping[str, Param
         def deploy_latest(turn: Turn) -> Reply:
             return Reply.say(f"Looking at {turn.text('service')}.")
 
+    `phrases` is a list (the default language's) or a mapping language -> list, e.g.
+    {"en": [...], "de": [...]}; every language's phrases go to both agent exports.
+
     `inline=True` is for handlers that do no I/O and return at once (a greeting, help): they
     run on the request thread, saving the ~100 µs hand-off to a worker thread, and the
     deadline cannot interrupt them."""
 
+    by_language: dict[str, tuple[str, ...]] = (
+        {lang: tuple(p) for lang, p in phrases.items()} if isinstance(phrases, Mapping)
+        else {DEFAULT_LANGUAGE: tuple(phrases)})
+    default_phrases = by_language.pop(DEFAULT_LANGUAGE, ())
+
     def register(handler: Handler) -> Handler:
-        declared = Intent(name, handler, tuple(phrases), dict(params or {}), tuple(input_contexts),
+        declared = Intent(name, handler, default_phrases, dict(params or {}), tuple(input_contexts),
                           tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
-                          tuple(events), parent, tuple(aliases), fallback, webhook, inline)
+                          tuple(events), parent, tuple(aliases), fallback, webhook, inline, dict(by_language))
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())
             if existing is not None and existing.handler is not handler:

@@ -8,7 +8,9 @@ the way Dialogflow does (lifespans count down each turn), so a follow-up works:
     python -m fulfillment say "page checkout" --intent oncall.page --param service=checkout --session s
     python -m fulfillment say "yes" --intent oncall.page.confirm --session s
 
-With `--project P` it asks the live agent instead (`SessionsClient.detect_intent`).
+With `--project P` it asks the live agent instead (`SessionsClient.detect_intent`); with
+`--project P --cx --agent A` the live CX agent (`dialogflowcx_v3.SessionsClient`, on the
+agent's regional endpoint).
 """
 from __future__ import annotations
 
@@ -137,7 +139,7 @@ def post(url: str, body: dict, user: str = "") -> tuple[int, dict]:
 
 def main(args: argparse.Namespace) -> int:
     if args.project:
-        return _live(args)
+        return _live_cx(args) if args.cx else _live(args)
     if not args.intent:
         raise SystemExit("--intent is needed when talking to a webhook directly (or use --project)")
     state = load_state(args.session)
@@ -199,4 +201,43 @@ def _live(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
     save_state(args.session, state)          # the agent keeps the contexts; we keep the session id
+    return 0
+
+
+def cx_sessions_client(endpoint: str | None = None, insecure: bool = False, location: str = "global") -> Any:
+    """The official CX SessionsClient on the agent's regional endpoint, or on `endpoint`."""
+    from google.cloud import dialogflowcx_v3
+
+    from .agent_sync_cx import endpoint_for
+
+    if endpoint and insecure:
+        import grpc
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud.dialogflowcx_v3.services.sessions.transports import SessionsGrpcTransport
+
+        transport = SessionsGrpcTransport(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
+        return dialogflowcx_v3.SessionsClient(transport=transport)
+    return dialogflowcx_v3.SessionsClient(client_options={"api_endpoint": endpoint or endpoint_for(location)})
+
+
+def _live_cx(args: argparse.Namespace) -> int:
+    """Ask the live CX agent (`detect_intent`) and show its reply the same way."""
+    from google.cloud import dialogflowcx_v3
+
+    from .agent_sync_cx import agent_name
+
+    if not args.agent:
+        raise SystemExit("--project with --cx needs --agent AGENT_ID")
+    state = load_state(args.session)
+    client = cx_sessions_client(args.endpoint, args.insecure, args.location)
+    session = f"{agent_name(args.project, args.location, args.agent)}/sessions/{state['session_id']}"
+    query = dialogflowcx_v3.QueryInput(text=dialogflowcx_v3.TextInput(text=args.text), language_code=args.language)
+    result = client.detect_intent(request={"session": session, "query_input": query}).query_result
+    data = json.loads(dialogflowcx_v3.QueryResult.to_json(result))
+    matched = result.match.intent.display_name or result.intent.display_name or "nothing"
+    print(f"  you> {args.text}   (matched {matched})")
+    show({"fulfillmentResponse": {"messages": data.get("responseMessages", [])}})
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    save_state(args.session, state)          # the agent keeps the session's parameters; we keep its id
     return 0

@@ -3,6 +3,7 @@
 
 The framework's polite failure sentences are generic; here they take Watchkeeper's words."""
 from fulfillment import deadline
+from fulfillment.i18n import N_
 
-deadline.MESSAGES["db_unavailable"] = ("Sorry, I can't reach the incident database right now. "
-                                       "Please try again in a minute.")
+deadline.MESSAGES["db_unavailable"] = N_("Sorry, I can't reach the incident database right now. "
+                                         "Please try again in a minute.")

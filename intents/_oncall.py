@@ -168,20 +168,11 @@ def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
     return None
 
 
-def _zone(timezone: str) -> dt.tzinfo:
-    from zoneinfo import ZoneInfo
-
-    try:
-        return ZoneInfo(timezone or "UTC")
-    except Exception:                 # an unknown zone name in the data: fall back to UTC
-        return ZoneInfo("UTC")
-
-
 def local_window(starts: dt.datetime, ends: dt.datetime, timezone: str) -> str:
-    """'Fri 09:00 to Sat 09:00 CET' in the person's own time zone."""
-    zone = _zone(timezone)
-    start, end = starts.astimezone(zone), ends.astimezone(zone)
-    return f"{start:%a %H:%M} to {end:%a %H:%M} {end.tzname()}"
+    """'Fri 09:00 to Sat 09:00 CET' in the person's own time zone, in the caller's language."""
+    from fulfillment import fmt
+
+    return fmt.window(starts, ends, timezone)
 
 
 # ---- incidents -----------------------------------------------------------------------
@@ -284,9 +275,7 @@ def get_service_doc(service_id: str) -> dict | None:
 
 
 def ago(moment: dt.datetime) -> str:
-    seconds = max(0, int((now() - moment).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+    """'50 minutes ago', 'vor 50 Minuten': in the caller's language."""
+    from fulfillment import fmt
+
+    return fmt.ago(moment, now())

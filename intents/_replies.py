@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fulfillment import Reply, Turn
+from fulfillment import Reply, Turn, fmt
+from fulfillment.i18n import _
 from intents import _oncall
 
 
@@ -11,11 +12,11 @@ def unknown_name(name: str) -> Reply:
     """A name we don't know: offer the closest ones, never an error."""
     close = _oncall.suggestions(name)
     if close:
-        return (Reply.say(f"I don't know a service or team called \"{name}\". Did you mean "
-                          f"{' or '.join(close)}?")
+        return (Reply.say(_("I don't know a service or team called \"{name}\". Did you mean {options}?",
+                            name=name, options=fmt.join(close, "or")))
                 .chips(*close))
-    return (Reply.say(f"I don't know a service or team called \"{name}\". I know "
-                      f"{', '.join(_oncall.known_services())} and a few more.")
+    return (Reply.say(_("I don't know a service or team called \"{name}\". I know {services} and a few more.",
+                        name=name, services=", ".join(_oncall.known_services())))
             .chips(*_oncall.known_services(4)))
 
 
@@ -27,7 +28,8 @@ def service_or_none(name: str) -> _oncall.Service | Reply:
     kind, thing = found
     if isinstance(thing, _oncall.Team):
         services = [s.name for s in _oncall.directory().services.values() if s.team == thing.id]
-        return (Reply.say(f"{thing.name} is a team. Which of its services: {', '.join(services)}?")
+        return (Reply.say(_("{team} is a team. Which of its services: {services}?",
+                            team=thing.name, services=", ".join(services)))
                 .chips(*services[:4]))
     return thing
 
@@ -37,7 +39,7 @@ def ask_for_service(turn: Turn, prompt: str) -> _oncall.Service | Reply:
     close matches when the name is unknown, the team's services when a team was named."""
     name = turn.text("service")
     if not name:
-        return Reply.say(prompt).chips(*_oncall.known_services(4))
+        return Reply.say(_(prompt)).chips(*_oncall.known_services(4))
     return service_or_none(name)
 
 
@@ -53,7 +55,7 @@ def ask_for_service_or_team(turn: Turn, prompt: str) -> Named | Reply:
     """What the user named, or the Reply to give instead (the prompt, or close matches)."""
     name = turn.text("service")
     if not name:
-        return Reply.say(prompt).chips(*_oncall.known_services(4))
+        return Reply.say(_(prompt)).chips(*_oncall.known_services(4))
     found = _oncall.resolve(name)
     if found is None:
         return unknown_name(name)

@@ -1,13 +1,18 @@
 """Anything not understood, and intents without a handler: a polite nudge, never an error."""
-from fulfillment import Reply, Turn, intent
-from intents.welcome import CHIPS
+import functools
+
+from fulfillment import Reply, Turn, i18n, intent
+from fulfillment.i18n import _
+from intents.welcome import chips
 
 
 @intent("fallback", inline=True, aliases=("Default Fallback Intent",), fallback=True)
 def fallback(turn: Turn) -> Reply:
-    return NUDGE
+    return nudge(i18n.current())
 
 
-NUDGE = (Reply.say("Sorry, I didn't get that. You can ask who is on call, about open "
-                   "incidents, or how a service is doing.")
-         .chips(*CHIPS[:3], "Help"))
+@functools.lru_cache(maxsize=None)
+def nudge(language: str) -> Reply:
+    return (Reply.say(_("Sorry, I didn't get that. You can ask who is on call, about open "
+                        "incidents, or how a service is doing."))
+            .chips(*chips()[:3], _("Help")))

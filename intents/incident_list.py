@@ -1,12 +1,38 @@
 """Open and acknowledged incidents, most severe and oldest first, at most five."""
 from fulfillment import ListItem, Param, Reply, Turn, intent
+from fulfillment.i18n import N_, _
 from intents import _oncall
 from intents._replies import service_or_none
 
+STATES = {"open": N_("open"), "acknowledged": N_("acknowledged")}
+
+
+def _state(status: str) -> str:
+    return _(STATES[status]) if status in STATES else status
+
+
+def _scope(severity: int | None, service: str) -> str:
+    if severity and service:
+        return _("sev {severity} open incidents for {service}", severity=severity, service=service)
+    if severity:
+        return _("sev {severity} open incidents", severity=severity)
+    if service:
+        return _("open incidents for {service}", service=service)
+    return _("open incidents")
+
 
 @intent("incident.list",
-        phrases=["any open incidents", "what is on fire", "open incidents for [checkout](service)",
-                 "any [sev 1](severity) incidents", "list incidents"],
+        phrases={"en": ["any open incidents", "what is on fire", "open incidents for [checkout](service)",
+                        "any [sev 1](severity) incidents", "list incidents"],
+                 "de": ["gibt es offene incidents", "was brennt", "offene incidents für [checkout](service)",
+                        "gibt es [sev 1](severity) incidents"],
+                 "fr": ["des incidents ouverts", "qu'est-ce qui brûle", "incidents ouverts pour [checkout](service)",
+                        "des incidents [sev 1](severity)"],
+                 "es": ["hay incidentes abiertos", "qué está fallando", "incidentes abiertos de [checkout](service)",
+                        "hay incidentes [sev 1](severity)"],
+                 "pt_BR": ["tem incidentes abertos", "o que está pegando fogo",
+                           "incidentes abertos do [checkout](service)", "tem incidentes [sev 1](severity)"],
+                 "ja": ["未解決のインシデントは", "[checkout](service)のインシデント", "[sev 1](severity)のインシデントは"]},
         params={"service": Param("@service"), "severity": Param("@severity")})
 def incident_list(turn: Turn) -> Reply:
     service: _oncall.Service | None = None
@@ -17,20 +43,24 @@ def incident_list(turn: Turn) -> Reply:
         service = named
     severity = turn.integer("severity")
     incidents = _oncall.open_incidents(service.id if service else "", severity)
-    scope = " ".join(filter(None, [f"sev {severity}" if severity else "", "open incidents",
-                                   f"for {service.name}" if service else ""]))
+    scope = _scope(severity, service.name if service else "")
     if not incidents:
-        return Reply.say(f"Good news: no {scope}.").chips("Who is on call?", "Help")
+        return Reply.say(_("Good news: no {scope}.", scope=scope)).chips(_("Who is on call?"), _("Help"))
     names = {s.id: s.name for s in _oncall.directory().services.values()}
-    items = [ListItem(f"#{i['number']} sev {i['severity']}: {i['title']}",
-                      f"{names.get(i['service'], i['service'])}, {i['status']}, opened {_oncall.ago(i['opened_at'])}",
+    items = [ListItem(_("#{number} sev {severity}: {title}", number=i['number'], severity=i['severity'],
+                        title=i['title']),
+                      _("{service}, {status}, opened {ago}", service=names.get(i['service'], i['service']),
+                        status=_state(i["status"]),
+                        ago=_oncall.ago(i['opened_at'])),
                       key=str(i["number"]))
              for i in incidents]
     first = incidents[0]
-    summary = (f"{len(incidents)} {scope}" if len(incidents) < 5 else f"The top 5 {scope}") + \
-              f". The most urgent is #{first['number']}, sev {first['severity']}: {first['title']}."
+    count = (_("{count} {scope}", count=len(incidents), scope=scope) if len(incidents) < 5
+             else _("The top 5 {scope}", scope=scope))
+    summary = _("{count}. The most urgent is #{number}, sev {severity}: {title}.", count=count,
+                number=first['number'], severity=first['severity'], title=first['title'])
     unacknowledged = next((i for i in incidents if i["status"] == "open"), None)
-    chips = [f"Acknowledge incident {unacknowledged['number']}"] if unacknowledged else []
+    chips = [_("Acknowledge incident {number}", number=unacknowledged['number'])] if unacknowledged else []
     return (Reply.say(summary)
             .list(scope[0].upper() + scope[1:], items)
-            .chips(*chips, f"Resolve incident {first['number']}"))
+            .chips(*chips, _("Resolve incident {number}", number=first['number'])))

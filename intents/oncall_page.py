@@ -1,5 +1,6 @@
 """Page the on-call: ask for confirmation first, with the pending page in a context."""
 from fulfillment import Param, Reply, Turn, intent
+from fulfillment.i18n import N_, _
 from intents import _oncall
 from intents._replies import ask_for_service_or_team
 
@@ -7,24 +8,36 @@ PENDING = "page-pending"
 
 
 @intent("oncall.page",
-        phrases=["page the on-call for [checkout](service): [database is down](message)",
-                 "page [payments](service)", "wake up whoever is on call for [search](service)",
-                 "page the on-call for [checkout](service)"],
-        params={"service": Param("@service", required=True, prompt="Page the on-call for which service?"),
-                "message": Param("@sys.any", prompt="What should the page say?")},
+        phrases={"en": ["page the on-call for [checkout](service): [database is down](message)",
+                        "page [payments](service)", "wake up whoever is on call for [search](service)",
+                        "page the on-call for [checkout](service)"],
+                 "de": ["pager die bereitschaft für [checkout](service): [datenbank ist down](message)",
+                        "page [payments](service)", "weck die bereitschaft für [search](service)"],
+                 "fr": ["bipe l'astreinte de [checkout](service) : [la base est en panne](message)",
+                        "bipe [payments](service)", "réveille l'astreinte de [search](service)"],
+                 "es": ["avisa a la guardia de [checkout](service): [la base de datos está caída](message)",
+                        "avisa a [payments](service)", "despierta a la guardia de [search](service)"],
+                 "pt_BR": ["acione o plantão do [checkout](service): [o banco caiu](message)",
+                           "acione o [payments](service)", "acorde o plantão do [search](service)"],
+                 "ja": ["[checkout](service)の当番を呼び出して：[データベースが落ちた](message)",
+                        "[payments](service)の当番を呼んで"]},
+        params={"service": Param("@service", required=True, prompt=N_("Page the on-call for which service?")),
+                "message": Param("@sys.any", prompt=N_("What should the page say?"))},
         output_contexts=[(PENDING, 2)])
 def oncall_page(turn: Turn) -> Reply:
-    found = ask_for_service_or_team(turn, "Page the on-call for which service?")
+    found = ask_for_service_or_team(turn, N_("Page the on-call for which service?"))
     if isinstance(found, Reply):
         return found
     kind, thing, team = found
     shift = _oncall.current_shift(team.id) if team else None
     if shift is None:
-        return Reply.say(f"Nobody is on call for {thing.name} right now, so there is nobody to page.")
-    who = shift.primary.get("name", "the on-call")
-    message = turn.text("message") or f"{turn.caller_id.split(':')[-1] or 'Someone'} asked for help with {thing.name}"
-    return (Reply.say(f"Page {who} (on call for {thing.name}) with \"{message}\"? Say yes or no.")
-            .chips("Yes", "No")
+        return Reply.say(_("Nobody is on call for {name} right now, so there is nobody to page.", name=thing.name))
+    who = shift.primary.get("name", _("the on-call"))
+    message = turn.text("message") or _("{who} asked for help with {name}",
+                                        who=turn.caller_id.split(':')[-1] or _("Someone"), name=thing.name)
+    return (Reply.say(_("Page {who} (on call for {name}) with \"{message}\"? Say yes or no.", who=who,
+                        name=thing.name, message=message))
+            .chips(_("Yes"), _("No"))
             .set_context(PENDING, 2, page_service=thing.id, page_target=thing.name,
                          page_message=message, page_oncall=who)
             .set_session(page_service=thing.id, page_target=thing.name, page_message=message,

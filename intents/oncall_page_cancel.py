@@ -1,11 +1,14 @@
 """'no' after a page request: nothing is sent."""
 from fulfillment import Reply, Turn, intent
+from fulfillment.i18n import _
 from intents.oncall_page import PENDING
 
 
 @intent("oncall.page.cancel", inline=True, parent="oncall.page", input_contexts=[PENDING],
-        phrases=["no", "cancel", "don't", "never mind"])
+        phrases={"en": ["no", "cancel", "don't", "never mind"], "de": ["nein", "abbrechen", "lieber nicht"],
+                 "fr": ["non", "annule", "laisse tomber"], "es": ["no", "cancela", "déjalo"],
+                 "pt_BR": ["não", "cancela", "deixa pra lá"], "ja": ["いいえ", "キャンセル", "やめて"]})
 def oncall_page_cancel(turn: Turn) -> Reply:
-    return (Reply.say("OK, I won't page anyone.")
+    return (Reply.say(_("OK, I won't page anyone."))
             .delete_context(PENDING).set_session(page_service=None, page_target=None,
                                                  page_message=None, page_oncall=None))

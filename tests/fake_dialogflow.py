@@ -1,31 +1,35 @@
-"""A local gRPC server speaking Dialogflow's Agents service (RestoreAgent, ExportAgent)
-and the long-running Operations service, so the official client runs unmodified."""
+"""A local gRPC server speaking Dialogflow's Agents service (RestoreAgent, ExportAgent; ES v2
+and CX v3) and the long-running Operations service, so the official clients run unmodified."""
 from __future__ import annotations
 
 from concurrent import futures
 
 import grpc
-from google.cloud import dialogflow_v2
+from google.cloud import dialogflow_v2, dialogflowcx_v3
 from google.longrunning import operations_pb2
 from google.protobuf import any_pb2, empty_pb2
 
 
 class AgentsServer:
+    SERVICE = "google.cloud.dialogflow.v2.Agents"
+    TYPES = dialogflow_v2
+
     def __init__(self, polls_before_done: int = 2):
-        self.restored: list[dialogflow_v2.RestoreAgentRequest] = []
-        self.exports: list[dialogflow_v2.ExportAgentRequest] = []
+        types = self.TYPES
+        self.restored: list = []
+        self.exports: list = []
         self.agent_content = b""
         self.polls_before_done = polls_before_done
         self.operations: dict[str, tuple[int, any_pb2.Any]] = {}   # name -> (polls left, response)
         self.metadata: list[tuple] = []
         self.server = grpc.server(futures.ThreadPoolExecutor(4))
         self.server.add_generic_rpc_handlers([
-            grpc.method_handlers_generic_handler("google.cloud.dialogflow.v2.Agents", {
+            grpc.method_handlers_generic_handler(self.SERVICE, {
                 "RestoreAgent": grpc.unary_unary_rpc_method_handler(
-                    self._restore, request_deserializer=dialogflow_v2.RestoreAgentRequest.deserialize,
+                    self._restore, request_deserializer=types.RestoreAgentRequest.deserialize,
                     response_serializer=operations_pb2.Operation.SerializeToString),
                 "ExportAgent": grpc.unary_unary_rpc_method_handler(
-                    self._export, request_deserializer=dialogflow_v2.ExportAgentRequest.deserialize,
+                    self._export, request_deserializer=types.ExportAgentRequest.deserialize,
                     response_serializer=operations_pb2.Operation.SerializeToString),
             }),
             grpc.method_handlers_generic_handler("google.longrunning.Operations", {
@@ -54,7 +58,8 @@ class AgentsServer:
     def _export(self, request, context):
         self.exports.append(request)
         packed = any_pb2.Any()
-        packed.Pack(dialogflow_v2.ExportAgentResponse.pb(dialogflow_v2.ExportAgentResponse(agent_content=self.agent_content)))
+        response = self.TYPES.ExportAgentResponse(agent_content=self.agent_content)
+        packed.Pack(self.TYPES.ExportAgentResponse.pb(response))
         return self._start("export", packed)
 
     def _get_operation(self, request, context):
@@ -68,24 +73,40 @@ class AgentsServer:
         self.server.stop(0)
 
 
+class CxAgentsServer(AgentsServer):
+    """The same for Dialogflow CX (v3): RestoreAgent and ExportAgent take the agent's name."""
+
+    SERVICE = "google.cloud.dialogflow.cx.v3.Agents"
+    TYPES = dialogflowcx_v3
+
+
 class SessionsServer:
     """Dialogflow's Sessions service (DetectIntent): answers from a canned QueryResult and
     records what the client sent."""
 
-    def __init__(self, result: dialogflow_v2.QueryResult):
-        self.requests: list[dialogflow_v2.DetectIntentRequest] = []
+    SERVICE = "google.cloud.dialogflow.v2.Sessions"
+    TYPES = dialogflow_v2
+
+    def __init__(self, result):
+        types = self.TYPES
+        self.requests: list = []
         self.result = result
         self.server = grpc.server(futures.ThreadPoolExecutor(2))
-        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("google.cloud.dialogflow.v2.Sessions", {
+        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(self.SERVICE, {
             "DetectIntent": grpc.unary_unary_rpc_method_handler(
-                self._detect, request_deserializer=dialogflow_v2.DetectIntentRequest.deserialize,
-                response_serializer=dialogflow_v2.DetectIntentResponse.serialize)})])
+                self._detect, request_deserializer=types.DetectIntentRequest.deserialize,
+                response_serializer=types.DetectIntentResponse.serialize)})])
         self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
         self.server.start()
 
     def _detect(self, request, context):
         self.requests.append(request)
-        return dialogflow_v2.DetectIntentResponse(response_id="r1", query_result=self.result)
+        return self.TYPES.DetectIntentResponse(response_id="r1", query_result=self.result)
 
     def stop(self):
         self.server.stop(0)
+
+
+class CxSessionsServer(SessionsServer):
+    SERVICE = "google.cloud.dialogflow.cx.v3.Sessions"
+    TYPES = dialogflowcx_v3

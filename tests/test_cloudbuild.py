@@ -115,14 +115,15 @@ def test_runtime_requirements_are_pinned_and_lean():
     assert all("==" in item for item in lines)
     names = {item.split("==")[0] for item in lines}
     # google-cloud-pubsub publishes confirmed pages (imported on the first page, never at start)
-    assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson", "google-cloud-pubsub"}
+    assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson", "babel",
+                     "google-cloud-pubsub"}
 
 
 def test_deployed_function_does_not_import_dev_packages():
     code = ("import sys, main; heavy = [m for m in sys.modules if m.startswith(('google.cloud.dialogflow', "
             "'google.cloud.firestore', 'google.cloud.pubsub', 'numpy', 'matplotlib', 'pytest', "
-            "'google.cloud.logging', 'icalendar'))]; print(heavy)")
+            "'google.cloud.logging', 'babel', 'icalendar'))]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"       # Firestore loads on first use, not at start
+    assert result.stdout.strip().splitlines()[-1] == "[]"       # Firestore and Babel load on first use, not at start
