@@ -35,9 +35,9 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-## Rewrite RELIABILITY.md from a run of the reliability tests (SOAK_SECONDS=300 for a soak).
+## Rewrite RELIABILITY.md from a run of the reliability and hostile-input tests (SOAK_SECONDS=300 for a soak).
 reliability: $(STAMP)
-	WRITE_RELIABILITY=1 $(PY) -m pytest tests/test_reliability.py -q
+	WRITE_RELIABILITY=1 $(PY) -m pytest tests/test_reliability.py tests/test_hostile.py -q
 
 bench: $(STAMP)
 	$(PY) bench/run.py

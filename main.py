@@ -58,5 +58,5 @@ def _respond(request: flask.Request, measure: telemetry.Measure, status: int, pa
     body = payload if isinstance(payload, bytes) else limits.encode(payload)
     response_headers = {"Content-Type": "application/json; charset=utf-8",
                         "Server-Timing": measure.server_timing(), **(headers or {})}
-    telemetry.finish(measure, request, status, len(body), settings().project)
+    telemetry.finish(measure, request, status, len(body), settings().project, settings().production)
     return body, status, response_headers

@@ -123,7 +123,10 @@ def _route_problem(route: dict[str, Any] | None) -> str:
 def text_of(page: dict[str, Any]) -> str:
     """What the person reads: the message, who asked, how to acknowledge."""
     by = str(page.get("by") or "someone")
-    asker = by if " " in by or ":" not in by else f"{by.split(':', 1)[0].replace('_', ' ')} user {by.split(':', 1)[1]}"
+    if ":" in by and " " not in by:
+        asker = f"{by.split(':', 1)[0].replace('_', ' ')} user {by.split(':', 1)[1]}"
+    else:
+        asker = by if " " in by else "someone talking to Watchkeeper"     # a session pseudonym
     number = page.get("incident")
     ack = (f'acknowledge it by telling Watchkeeper "acknowledge incident {number}"' if number else
            "acknowledge by replying to whoever asked")

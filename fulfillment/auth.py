@@ -123,20 +123,44 @@ def _basic_ok(encoded: str, cfg: AuthConfig) -> bool:
     return user_ok and password_ok
 
 
+MAX_TOKEN_LIFETIME_S = 3600 + 300     # Google's ID tokens live 1 h; allow for clock skew
+CLOCK_SKEW_S = 10
+
+
+class CertsUnavailable(BadRequest):
+    """Google's signing certificates cannot be had: nobody's ID token can be checked now."""
+
+    def __init__(self) -> None:
+        super().__init__("cannot verify ID tokens right now (signing certificates unavailable); "
+                         "try again shortly", 503, {"Retry-After": "5"})
+
+
 def verify_id_token(token: str, cfg: AuthConfig) -> dict:
-    """Verify signature, expiry, audience (google-auth) and issuer and email (here)."""
+    """Verify signature, expiry, audience (google-auth) and issuer, email, not-before and
+    lifetime (here: google-auth checks none of these)."""
     from google.auth import exceptions, jwt
 
+    certs = _certs.get(cfg.certs_url)          # CertsUnavailable (503) when there are none
     try:
-        claims = jwt.decode(token, certs=_certs.get(cfg.certs_url), audience=cfg.audience, clock_skew_in_seconds=10)
+        claims = jwt.decode(token, certs=certs, audience=cfg.audience, clock_skew_in_seconds=CLOCK_SKEW_S)
     except (ValueError, exceptions.GoogleAuthError) as exc:
         raise Unauthorized(f"invalid ID token: {_reason(exc)}") from None
     if claims.get("iss") not in GOOGLE_ISSUERS:
         raise Unauthorized("invalid ID token: wrong issuer")
+    now = time.time()
+    nbf, iat, exp = claims.get("nbf"), claims.get("iat"), claims.get("exp")
+    if nbf is not None and (not _is_number(nbf) or nbf > now + CLOCK_SKEW_S):
+        raise Unauthorized("invalid ID token: not yet valid")
+    if not (_is_number(iat) and _is_number(exp)) or exp - iat > MAX_TOKEN_LIFETIME_S:
+        raise Unauthorized("invalid ID token: lifetime longer than Google's")
     email = str(claims.get("email", "")).lower()
-    if not email or email not in cfg.emails or claims.get("email_verified") is False:
+    if not email or email not in cfg.emails or claims.get("email_verified") is not True:
         raise Unauthorized("ID token's service account is not allowed")
     return claims
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _reason(exc: Exception) -> str:
@@ -148,24 +172,61 @@ def _reason(exc: Exception) -> str:
 
 
 class _CertCache:
-    """Google's signing certificates, fetched once and kept as long as Cache-Control says."""
+    """Google's signing certificates, kept as long as Cache-Control says, and longer while a
+    refresh fails (a rotated-out key stays valid at Google for hours after rotation).
+
+    The fetch runs outside the lock and only one at a time: other callers meanwhile use the
+    certificates on hand, or, with none yet, are told at once that none can be had (503)
+    instead of queueing behind a slow or hanging certificate URL. A failed fetch backs off
+    (1 s, doubling to 60 s) so that a dead URL is not hammered by every request."""
+
+    FETCH_TIMEOUT_S = 3.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, dict]] = {}
+        self._entries: dict[str, tuple[float, dict]] = {}        # url -> (fresh until, certs)
+        self._fetching: set[str] = set()
+        self._retry_at: dict[str, tuple[float, float]] = {}    # url -> (not before, last backoff)
 
     def get(self, url: str) -> dict:
+        now = time.monotonic()
         with self._lock:
             entry = self._entries.get(url)
-            if entry and entry[0] > time.monotonic():
+            if entry and entry[0] > now:
                 return entry[1]
-            import urllib.request  # only ID-token setups need it, and only once
+            not_before, backoff = self._retry_at.get(url, (0.0, 0.0))
+            if url in self._fetching or now < not_before:
+                if entry:
+                    return entry[1]                    # stale, but the best there is
+                raise CertsUnavailable()
+            self._fetching.add(url)
+        try:
+            certs, max_age = self._fetch(url)
+        except Exception as exc:               # noqa: BLE001 - any failure: unreachable, hanging, garbage
+            with self._lock:
+                self._fetching.discard(url)
+                backoff = min(max(backoff * 2, 1.0), 60.0)
+                self._retry_at[url] = (time.monotonic() + backoff, backoff)
+            log.warning("fetching ID-token certificates failed (%s); %s", type(exc).__name__,
+                        "serving the last good ones" if entry else "ID tokens refused until it works")
+            if entry:
+                return entry[1]
+            raise CertsUnavailable() from None
+        with self._lock:
+            self._fetching.discard(url)
+            self._retry_at.pop(url, None)
+            self._entries[url] = (time.monotonic() + max_age, certs)
+        return certs
 
-            with urllib.request.urlopen(url, timeout=3) as response:
-                certs = json.loads(response.read())
-                max_age = re.search(r"max-age=(\d+)", response.headers.get("Cache-Control", ""))
-            self._entries[url] = (time.monotonic() + (int(max_age.group(1)) if max_age else 300), certs)
-            return certs
+    def _fetch(self, url: str) -> tuple[dict, int]:
+        import urllib.request  # only ID-token setups need it, and only once an hour
+
+        with urllib.request.urlopen(url, timeout=self.FETCH_TIMEOUT_S) as response:
+            certs = json.loads(response.read())
+            max_age = re.search(r"max-age=(\d+)", response.headers.get("Cache-Control", ""))
+        if not isinstance(certs, dict) or not certs:
+            raise ValueError("no certificates in the answer")
+        return certs, int(max_age.group(1)) if max_age else 300
 
 
 _certs = _CertCache()

@@ -44,7 +44,7 @@ def _workers() -> ThreadPoolExecutor:
 @dataclass(frozen=True)
 class Outcome:
     reply: Reply
-    outcome: str          # ok / fallback / handler_error / timeout / db_unavailable
+    outcome: str          # ok / fallback / handler_error / timeout / db_unavailable / misconfigured
     detail: str = ""
 
 
@@ -70,6 +70,9 @@ def _call(chosen: router.Intent, is_fallback: bool, turn: Turn) -> Outcome:
     try:
         reply = chosen.handler(turn)
     except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
+        if store.is_misconfigured(exc):      # the user hears the database sentence; we get the fix
+            return Outcome(Reply.say(MESSAGES["db_unavailable"]), "misconfigured",
+                           f"{type(exc).__name__}: {str(exc)[:300]} -- {store.MISCONFIGURED_FIX}")
         if store.is_unavailable(exc):
             return Outcome(_apology("db_unavailable"), "db_unavailable",
                            f"{type(exc).__name__}: {exc}"[:500])

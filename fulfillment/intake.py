@@ -3,6 +3,7 @@ JSON error that names the problem (405, 415, 413, 400)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from .dialect import BadRequest
@@ -23,15 +24,23 @@ def read_json(request: Request, max_bytes: int) -> Any:
     if length.isdigit():
         if int(length) > max_bytes:
             raise BadRequest(f"body of {length} bytes is over the {max_bytes}-byte limit", 413)
-        data = environ["wsgi.input"].read(int(length))
-    else:
-        data = request.stream.read(max_bytes + 1)    # chunked: no Content-Length to trust
-        if len(data) > max_bytes:
-            raise BadRequest(f"body is over the {max_bytes}-byte limit", 413)
+    try:
+        if length.isdigit():
+            data = environ["wsgi.input"].read(int(length))
+        else:
+            data = request.stream.read(max_bytes + 1)    # chunked: no Content-Length to trust
+    except Exception:                   # noqa: BLE001 - gunicorn's chunk errors, a dropped client
+        raise BadRequest("unreadable body: malformed chunked encoding or cut short") from None
+    if length.isdigit() and len(data) < int(length):
+        raise BadRequest(f"body cut short: {len(data)} of {length} bytes arrived")
+    if not length.isdigit() and len(data) > max_bytes:
+        raise BadRequest(f"body is over the {max_bytes}-byte limit", 413)
     if not data.strip():
         raise BadRequest("empty body; expected a Dialogflow webhook request")
     try:
-        return json.loads(data)
+        # Strict decoding: json.loads(bytes) would let UTF-8-encoded surrogates (ED A0 80) through.
+        text = data.decode(json.detect_encoding(data))
+        body = json.loads(text)
     except UnicodeDecodeError:
         raise BadRequest("body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -40,3 +49,26 @@ def read_json(request: Request, max_bytes: int) -> Any:
         raise BadRequest("malformed JSON: nested too deeply") from None
     except ValueError as exc:                 # e.g. an integer past Python's 4300-digit limit
         raise BadRequest(f"unreadable JSON: {str(exc)[:120]}") from None
+    if _ESCAPED_SURROGATE.search(text) and _has_lone_surrogate(body):
+        raise BadRequest("body is not valid Unicode: a lone UTF-16 surrogate (\\ud800-\\udfff) in a string")
+    return body
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")   # cheap pre-check: most bodies have none
+_SURROGATE = re.compile("[\ud800-\udfff]")            # json.loads pairs valid ones: any left is lone
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Walk the parsed body (iteratively: it may be nested up to json's own limit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -16,10 +16,11 @@ _OPTIONS = orjson.OPT_NON_STR_KEYS if orjson else 0
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON; values JSON cannot hold are written as their str()."""
+    """Compact UTF-8 JSON; values JSON cannot hold are written as their str(), and text that
+    is not valid Unicode (a lone surrogate, which orjson refuses) has it replaced by "?"."""
     if orjson is not None:
         try:
             return orjson.dumps(value, default=str, option=_OPTIONS)
         except TypeError:
             pass
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8", "replace")

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from .telemetry import percentile
 
-ERROR_OUTCOMES = {"handler_error", "timeout", "db_unavailable"}
+ERROR_OUTCOMES = {"handler_error", "timeout", "db_unavailable", "misconfigured"}
 
 
 @dataclass

@@ -23,12 +23,21 @@ from .config import settings
 if TYPE_CHECKING:                       # imported lazily at run time (cold start)
     import grpc
     from google.cloud import firestore
-    from google.cloud.firestore_v1.services.firestore.transports.grpc import FirestoreGrpcTransport
 
 _client: firestore.Client | None = None
 _client_lock = threading.Lock()
 MARGIN_S = 0.05          # keep this much of the budget for rendering the answer
 MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longer
+
+
+# gRPC waits longer and longer between reconnect attempts while the database is away (up to
+# 120 s by default): after a long outage the webhook kept failing for ~40 s after the database
+# was back. Capped at 1 s, it is back within about a second whatever the outage's length, for
+# at most one connection attempt a second per instance while it is away.
+MAX_RECONNECT_BACKOFF_MS = 1000
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 250), ("grpc.min_reconnect_backoff_ms", 250),
+                     ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS)]
+_MESSAGE_SIZE_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
 
 
 class DeadlineExpired(Exception):
@@ -59,13 +68,25 @@ def _make_client() -> firestore.Client:
     db = firestore.Client(**kwargs)
 
     interceptor = _interceptor()
+    emulator = kwargs.get("credentials") is not None
 
-    def transport(host: str, channel: grpc.Channel) -> FirestoreGrpcTransport:
-        return FirestoreGrpcTransport(host=host, channel=grpc.intercept_channel(channel, interceptor))
+    class Transport(FirestoreGrpcTransport):
+        """Ours: gRPC's reconnect backoff capped, and the interceptor under every RPC."""
+
+        @classmethod
+        def create_channel(cls, *args: Any, **kwargs: Any) -> Any:                # production
+            kwargs["options"] = [*kwargs.get("options", ()), *RECONNECT_OPTIONS]
+            return super().create_channel(*args, **kwargs)
+
+        def __init__(self, host: str, channel: Any) -> None:
+            if emulator:              # the client made a plain channel for the emulator: remake it
+                channel.close()
+                channel = grpc.insecure_channel(host, options=[*_MESSAGE_SIZE_OPTIONS, *RECONNECT_OPTIONS])
+            super().__init__(host=host, channel=grpc.intercept_channel(channel, interceptor))
 
     # The client builds its GAPIC layer lazily from a transport class; handing it ours
     # first puts the interceptor under every RPC the client will ever make.
-    db._firestore_api_helper(transport, gapic_module.FirestoreClient, gapic_module)
+    db._firestore_api_helper(Transport, gapic_module.FirestoreClient, gapic_module)
     return db
 
 
@@ -109,7 +130,34 @@ def _is_unavailable(exc: BaseException) -> bool:
 
     return isinstance(exc, (api.RetryError, api.ServiceUnavailable, api.DeadlineExceeded,
                             api.InternalServerError, api.TooManyRequests, api.Aborted,
-                            api.Unknown, api.Cancelled, api.Unauthenticated, api.PermissionDenied))
+                            api.Unknown, api.Cancelled))
+
+
+MISCONFIGURED_FIX = ("Firestore refused us or we have no credentials: give the function's service account "
+                     "roles/datastore.user on the project (or set FIRESTORE_EMULATOR_HOST for a local run), "
+                     "and check GOOGLE_CLOUD_PROJECT and FIRESTORE_DATABASE")
+
+
+def is_misconfigured(exc: BaseException) -> bool:
+    """Is this our deployment's fault (no credentials, no permission), which waiting won't fix?"""
+    current: BaseException | None = exc
+    seen = 0
+    while current is not None and seen < 10:
+        if _is_misconfigured(current):
+            return True
+        current, seen = (current.__cause__ or current.__context__), seen + 1
+    return False
+
+
+def _is_misconfigured(exc: BaseException) -> bool:
+    google_auth = sys.modules.get("google.auth.exceptions")
+    if google_auth is not None and isinstance(exc, (google_auth.DefaultCredentialsError, google_auth.RefreshError)):
+        return True
+    if "google.api_core.exceptions" not in sys.modules:
+        return False
+    from google.api_core import exceptions as api
+
+    return isinstance(exc, (api.Unauthenticated, api.PermissionDenied))
 
 
 def _interceptor() -> Any:

@@ -38,6 +38,11 @@ _write_lock = threading.Lock()
 _recent: collections.deque = collections.deque(maxlen=1000)   # (time, latency_ms, intent, outcome)
 _recent_lock = threading.Lock()
 _TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor
+# The caller writes these: capped so that one request's line stays far under Cloud Logging's
+# 256 KB entry limit (a cut value ends in "…" and is named in the line's "cut" field).
+FIELD_CAPS = {"intent": 200, "surface": 40, "language": 35}
+MAX_LINE_BYTES = 100_000             # a last guard for whatever else grows (stack traces, warnings)
+MAX_WARNING_CHARS = 1000
 
 @dataclass
 class Measure:
@@ -98,8 +103,12 @@ def current() -> Measure | None:
 
 @functools.lru_cache(maxsize=4096)
 def hash_session(session_id: str) -> str:
-    """A stable pseudonym for a session (conversations repeat it every turn, hence the cache)."""
-    return hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id else ""
+    """A stable pseudonym for a session, for logs and stored records instead of the id
+    (conversations repeat it every turn, hence the cache).
+
+        record["session"] = hash_session(turn.session_id)
+    """
+    return hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()[:16] if session_id else ""
 
 
 def trace_fields(headers: Mapping[str, Any], project: str) -> dict[str, Any]:
@@ -132,10 +141,16 @@ _ERROR_EVENT = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.
 
 def turn_fields(turn: Turn, log_query_text: bool = False) -> dict[str, Any]:
     """What the log line says about the turn (the session only as a pseudonym)."""
-    fields = {"dialect": turn.dialect, "intent": turn.intent, "surface": turn.surface,
-              "language": turn.language, "session": hash_session(turn.session_id)}
+    fields: dict[str, Any] = {"dialect": turn.dialect, "session": hash_session(turn.session_id)}
+    cut = []
+    for name, value in (("intent", turn.intent), ("surface", turn.surface), ("language", turn.language)):
+        fields[name] = value if len(value) <= FIELD_CAPS[name] else value[:FIELD_CAPS[name] - 1] + "…"
+        if len(value) > FIELD_CAPS[name]:
+            cut.append(name)
     if log_query_text:
         fields["query_text"] = turn.query_text[:500]
+    if cut:
+        fields["cut"] = cut
     return fields
 
 
@@ -159,14 +174,18 @@ def crash_fields() -> dict[str, Any]:
     return {"outcome": "handler_error", "message": traceback.format_exc(), "@type": _ERROR_EVENT}
 
 
-def finish(measure: Measure, request: Request, status: int, response_bytes: int, project: str) -> dict[str, Any]:
-    """Write the request's one log line and remember its latency for `recent_stats`."""
+def finish(measure: Measure, request: Request, status: int, response_bytes: int, project: str,
+           trust_forwarded: bool = False) -> dict[str, Any]:
+    """Write the request's one log line and remember its latency for `recent_stats`.
+
+    `trust_forwarded`: a Google front end stands before us and appends the address it saw
+    to X-Forwarded-For (deployed); otherwise the header is the client's own word."""
     latency_ms = measure.elapsed_ms()
     environ = request.environ
     method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "") or "/"
     outcome = measure.fields.get("outcome", "ok")
     severity = measure.fields.pop("severity", None) or (
-        "ERROR" if outcome == "handler_error" else
+        "ERROR" if outcome in ("handler_error", "misconfigured") else
         "WARNING" if outcome in ("timeout", "fallback", "db_unavailable", "unauthorized") or status >= 400 else "INFO")
     entry: dict[str, Any] = {
         "severity": severity,
@@ -178,7 +197,7 @@ def finish(measure: Measure, request: Request, status: int, response_bytes: int,
             "status": status,
             "latency": f"{latency_ms / 1000:.3f}s",
             "userAgent": environ.get("HTTP_USER_AGENT", "")[:200],
-            "remoteIp": (environ.get("HTTP_X_FORWARDED_FOR") or environ.get("REMOTE_ADDR") or "").split(",")[0].strip(),
+            "remoteIp": remote_ip(environ, trust_forwarded),
             "requestSize": environ.get("CONTENT_LENGTH") or "0",
             "responseSize": str(response_bytes),
         },
@@ -192,7 +211,10 @@ def finish(measure: Measure, request: Request, status: int, response_bytes: int,
     }
     if measure.warnings:
         entry["warnings"] = measure.warnings[:20]
-    emit(jsonio.dumps(entry))
+    line = jsonio.dumps(entry)
+    if len(line) > MAX_LINE_BYTES:
+        line = _shrunk(entry)
+    emit(line)
     if method == "POST" and "event" not in entry:      # webhook turns only, not Pub/Sub pushes
         with _recent_lock:
             _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
@@ -200,24 +222,59 @@ def finish(measure: Measure, request: Request, status: int, response_bytes: int,
     return entry
 
 
-def emit(line: bytes) -> None:
-    """One log line to stdout, as one write(2): lines up to PIPE_BUF (4 KiB) cannot interleave,
-    so concurrent requests need no lock (a lock here queued every request behind the slowest
-    write). Longer lines (stack traces) and a redirected stdout take the lock."""
-    data = line + b"\n"
+def remote_ip(environ: Any, trust_forwarded: bool) -> str:
+    """The caller's address. Behind Google's front end, the last X-Forwarded-For entry is the
+    one the front end appended; the entries before it are whatever the client sent."""
+    if trust_forwarded:
+        last = environ.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
+        if last and _is_ip(last):
+            return last
+    return str(environ.get("REMOTE_ADDR") or "")
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, ValueError, OSError):       # redirected to an in-memory stream
-        with _write_lock:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _shrunk(entry: dict[str, Any]) -> bytes:
+    """The entry with its long strings cut (and named in "cut"), under MAX_LINE_BYTES."""
+    cut = list(entry.get("cut", []))
+    small: dict[str, Any] = {}
+    for key, value in entry.items():
+        if isinstance(value, str) and len(value) > 4000:
+            small[key] = value[:4000] + "…"
+            cut.append(key)
+        elif key == "warnings":
+            small[key] = [str(w)[:500] for w in value[:5]]
+            cut.append(key)
+        else:
+            small[key] = value
+    small["cut"] = cut
+    line = jsonio.dumps(small)
+    if len(line) <= MAX_LINE_BYTES:
+        return line
+    keep = ("severity", "httpRequest", "outcome", "latency_ms", "logging.googleapis.com/trace")
+    return jsonio.dumps({k: entry[k] for k in keep if k in entry} |
+                        {"message": str(entry.get("message", ""))[:4000], "cut": ["*"]})
+
+
+def emit(line: bytes) -> None:
+    """One log line to stdout, whole. Every write takes the lock: a pipe (Cloud Run's stdout)
+    may accept part of a long line, and another thread's line must not land in the gap."""
+    data = line + b"\n"
+    with _write_lock:
+        try:
+            fd = sys.stdout.fileno()
+        except (AttributeError, ValueError, OSError):       # redirected to an in-memory stream
             sys.stdout.write(data.decode())
             sys.stdout.flush()
-        return
-    if len(data) <= 4096:
-        written = os.write(fd, data)
-        if written == len(data):
             return
-        data = data[written:]
-    with _write_lock:
         while data:
             data = data[os.write(fd, data):]
 
@@ -227,7 +284,7 @@ def recent_stats(window_s: float = 3600.0) -> dict[str, Any]:
     cutoff = time.time() - window_s
     with _recent_lock:
         latencies = sorted(ms for at, ms, _, _ in _recent if at >= cutoff)
-        errors = sum(1 for at, _, _, outcome in _recent if at >= cutoff and outcome in ("handler_error", "timeout", "db_unavailable"))
+        errors = sum(1 for at, _, _, outcome in _recent if at >= cutoff and outcome in ("handler_error", "timeout", "db_unavailable", "misconfigured"))
     return {"count": len(latencies), "errors": errors,
             "p50": percentile(latencies, 50), "p99": percentile(latencies, 99)}
 
@@ -250,11 +307,12 @@ class _ToRequestLog(logging.Handler):
         measure = current()
         message = record.getMessage()
         if measure is not None and record.levelno < logging.ERROR:
-            measure.warnings.append(message)
+            measure.warnings.append(message[:MAX_WARNING_CHARS])
             return
         entry = {"severity": record.levelname, "message": message, "logger": record.name}
         if record.exc_info:
             entry["message"] += "\n" + logging.Formatter().formatException(record.exc_info)
+        entry["message"] = entry["message"][:MAX_LINE_BYTES // 4]     # 4 bytes a character at most
         emit(jsonio.dumps(entry))
 
 

@@ -29,6 +29,7 @@ from fulfillment import store
 
 UTC = dt.timezone.utc
 OPEN_STATES = ["open", "acknowledged"]
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1       # Firestore's integers
 
 
 def now() -> dt.datetime:
@@ -184,6 +185,8 @@ def open_incidents(service_id: str = "", severity: int | None = None, limit: int
     if service_id:
         query = query.where(filter=FieldFilter("service", "==", service_id))
     if severity is not None:
+        if not INT64_MIN <= int(severity) <= INT64_MAX:     # Firestore cannot even be asked
+            return []
         query = query.where(filter=FieldFilter("severity", "==", int(severity)))
     query = query.order_by("severity").order_by("opened_at").limit(limit)
     return [doc.to_dict() or {} for doc in query.stream(timeout=store.timeout())]

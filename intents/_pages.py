@@ -19,7 +19,7 @@ import threading
 import unicodedata
 from typing import Any
 
-from fulfillment import store
+from fulfillment import Turn, hash_session, store
 from fulfillment.config import settings
 from intents import _oncall
 
@@ -41,6 +41,13 @@ def max_attempts() -> int:
         return max(1, int(os.environ.get("PAGE_MAX_ATTEMPTS", "") or 5))
     except ValueError:
         return 5
+
+
+def asker(turn: Turn) -> tuple[str, str]:
+    """(who asked, their session) as pages store them: a caller known only by the session
+    is stored as the session's pseudonym, like the logs."""
+    session = hash_session(turn.session_id)
+    return (session if turn.caller_id == turn.session_id else turn.caller_id), session
 
 
 def person_id(name: str) -> str:

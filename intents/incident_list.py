@@ -42,6 +42,8 @@ def incident_list(turn: Turn) -> Reply:
             return named
         service = named
     severity = turn.integer("severity")
+    if severity is not None and not 1 <= severity <= 4:      # 0, -1, 1e20: no such severity
+        return Reply.say(_("Severities go from 1, the most urgent, to 4. Which severity?")).chips(_("Open incidents"))
     incidents = _oncall.open_incidents(service.id if service else "", severity)
     scope = _scope(severity, service.name if service else "")
     if not incidents:

@@ -1,4 +1,6 @@
 """Page the on-call: ask for confirmation first, with the pending page in a context."""
+import uuid
+
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
 from intents import _oncall
@@ -33,12 +35,22 @@ def oncall_page(turn: Turn) -> Reply:
     if shift is None:
         return Reply.say(_("Nobody is on call for {name} right now, so there is nobody to page.", name=thing.name))
     who = shift.primary.get("name", _("the on-call"))
-    message = turn.text("message") or _("{who} asked for help with {name}",
-                                        who=turn.caller_id.split(':')[-1] or _("Someone"), name=thing.name)
+    message = turn.text("message") or default_message(turn, thing.name)
+    nonce = uuid.uuid4().hex       # names this page request: a "yes" without a turn id pages it once
     return (Reply.say(_("Page {who} (on call for {name}) with \"{message}\"? Say yes or no.", who=who,
                         name=thing.name, message=message))
             .chips(_("Yes"), _("No"))
             .set_context(PENDING, 2, page_service=thing.id, page_target=thing.name,
-                         page_message=message, page_oncall=who)
+                         page_message=message, page_oncall=who, page_nonce=nonce)
             .set_session(page_service=thing.id, page_target=thing.name, page_message=message,
-                         page_oncall=who))
+                         page_oncall=who, page_nonce=nonce))
+
+
+def default_message(turn: Turn, target: str) -> str:
+    """Words for a person: who asked when the platform says ("via Slack by U123"), never a
+    session id."""
+    surface, _sep, user = turn.caller_id.partition(":")
+    if user and turn.caller_id != turn.session_id:
+        return _("Help needed with {name} (paged via {surface} by {user})", name=target,
+                 surface=surface.replace("_", " ").title(), user=user)
+    return _("Help needed with {name}", name=target)

@@ -1,4 +1,6 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
+import uuid
+
 from fulfillment import Reply, Turn, as_text, intent, store
 from fulfillment.i18n import _
 from intents import _oncall, _pages
@@ -11,22 +13,32 @@ from intents.oncall_page import PENDING
                  "es": ["sí", "hazlo", "confirma"], "pt_BR": ["sim", "pode mandar", "confirma"],
                  "ja": ["はい", "お願い", "送って"]})
 def oncall_page_confirm(turn: Turn) -> Reply:
+    # Only the pending state the webhook set counts (ES: its context; CX: the session), never
+    # parameters of this turn; and the on-call person is looked up again, not taken from it.
     pending = turn.context(PENDING)
-    values = pending.parameters if pending else turn.parameters
-    # What comes back from the context is only as good as the caller: keep plain strings.
-    service, who = as_text(values.get("page_service"))[:100], as_text(values.get("page_oncall"))[:100]
+    values = pending.parameters if pending else (turn.parameters if turn.dialect == "cx" else {})
+    service = as_text(values.get("page_service"))[:100]
     message, target = as_text(values.get("page_message"))[:500], as_text(values.get("page_target"))[:100] or service
-    if not service or not who:
+    found = _oncall.resolve(service) if service else None
+    if found is None:
         return (Reply.say(_("There is no page waiting to be sent. Who should I page?"))
                 .chips(_("Page the on-call for checkout")))
-    key = _oncall.page_id(turn.turn_id, f"{turn.session_id}|{service}|{message}")
-    created = _oncall.create_page(key, {"service": service, "oncall": who, "message": message,
-                                        "by": turn.caller_id, "turn": turn.turn_id, "session": turn.session_id})
+    kind, thing = found
+    team = _oncall.team_of(kind, thing)
+    shift = _oncall.current_shift(team.id) if team else None
+    if shift is None:
+        return Reply.say(_("Nobody is on call for {name} right now, so there is nobody to page.", name=thing.name))
+    who = as_text(shift.primary.get("name"))[:100] or _("the on-call")
+    # Dialogflow's turn id, else the id the page request was given, else this turn alone.
+    key = _oncall.page_id(turn.turn_id or as_text(values.get("page_nonce"))[:64], uuid.uuid4().hex)
+    by, session = _pages.asker(turn)                    # the session stored like the logs: a pseudonym
+    created = _oncall.create_page(key, {"service": thing.id, "oncall": who, "message": message,
+                                        "by": by, "turn": turn.turn_id, "session": session})
     if created:
         _pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
     text = (_("Paged {who} for {target}.", who=who, target=target) if created
             else _("Paged {who} for {target}. (I had already sent this one.)", who=who, target=target))
     return (Reply.say(text)
             .delete_context(PENDING).set_session(page_service=None, page_target=None,
-                                                 page_message=None, page_oncall=None)
+                                                 page_message=None, page_oncall=None, page_nonce=None)
             .chips(_("Open incidents"), _("Who is on call for {target}?", target=target)))

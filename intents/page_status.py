@@ -9,7 +9,7 @@ from intents import _oncall, _pages
         params={"person": Param("@sys.person")})
 def page_status(turn: Turn) -> Reply:
     person = turn.text("person")
-    page = _pages.latest_by(turn.caller_id, person)
+    page = _pages.latest_by(_pages.asker(turn)[0], person)
     if page is None:
         whom = f" to {person}" if person else ""
         return Reply.say(f"I have no page from you{whom} on record.").chips("Page the on-call for checkout")

@@ -34,6 +34,12 @@ import pubsub_emulator  # noqa: E402
 TOPICS = ("alerts", "builds", "pages")
 
 
+def server_command(port: int | str) -> list[str]:
+    """functions-framework's server, as deployed, with a read deadline against slow clients
+    (scripts/serve.py): nothing stands in front of it here."""
+    return [sys.executable, str(ROOT / "scripts" / "serve.py"), "--host=127.0.0.1", f"--port={port}"]
+
+
 def watched_files() -> dict[Path, float]:
     """Modification times of every source the webhook loads."""
     folders = [ROOT / "fulfillment", ROOT / "events"]
@@ -84,7 +90,7 @@ def wire_pubsub(project: str, url: str) -> None:
 
 
 def serve(port: str) -> subprocess.Popen:
-    return subprocess.Popen(webhook_server.command(port), cwd=ROOT, env=os.environ.copy())
+    return subprocess.Popen(server_command(port), cwd=ROOT, env=os.environ.copy())
 
 
 def stop(server: subprocess.Popen | None) -> None:

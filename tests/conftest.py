@@ -145,6 +145,7 @@ def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server
     log_path = ROOT / ".local" / f"{name}-{port}.log"
     log_path.parent.mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    env = {key: value for key, value in env.items() if value is not None}     # None: unset it
     process = subprocess.Popen(
         webhook_server.command(port),
         cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)

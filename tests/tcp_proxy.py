@@ -9,7 +9,9 @@ import time
 
 class Proxy:
     """Forwards 127.0.0.1:port to `target`. Modes: "pass", "delay" (each chunk waits
-    `delay` s), "blackhole" (bytes are swallowed), "flap" (connections dropped at random)."""
+    `delay` s), "blackhole" (bytes are swallowed), "flap" (connections dropped at random),
+    "refuse" (the database is down: every connection is closed at once, its time noted in
+    `attempts`; `cut()` drops the ones already open)."""
 
     def __init__(self, target: str, mode: str = "pass", delay: float = 0.0, drop_rate: float = 0.3, seed: int = 7):
         host, port = target.rsplit(":", 1)
@@ -23,6 +25,7 @@ class Proxy:
         self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
         self.connections: list[socket.socket] = []
         self.drops = 0
+        self.attempts: list[float] = []
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -32,6 +35,10 @@ class Proxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            if self.mode == "refuse":
+                self.attempts.append(time.monotonic())
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
@@ -64,6 +71,16 @@ class Proxy:
                 except OSError:
                     pass
                 s.close()
+
+    def cut(self):
+        """Drop every open connection (the database went away)."""
+        for s in list(self.connections):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.connections = []
 
     def close(self):
         self._closed = True

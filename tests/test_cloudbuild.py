@@ -106,7 +106,7 @@ def test_gcloud_flags_exist(command):
 
 def test_gcloudignore_keeps_the_upload_small():
     ignored = (ROOT / ".gcloudignore").read_text().split()
-    for entry in ("tests/", "bench/", "data/", "*.zip", ".venv/", "requirements-dev.txt", "node_modules/"):
+    for entry in ("tests/", "bench/", "data/", "*.zip", ".venv", "requirements-dev.txt", "node_modules/"):
         assert entry in ignored
 
 

@@ -384,7 +384,7 @@ def _run_load(server, mix, concurrency, seconds):
 
 def _write_report():
     lines = ["# Reliability", "",
-             "Regenerate with `make reliability` (runs tests/test_reliability.py with WRITE_RELIABILITY=1;",
+             "Regenerate with `make reliability` (runs tests/test_reliability.py and tests/test_hostile.py with WRITE_RELIABILITY=1;",
              "`SOAK_SECONDS=300 make reliability` for a longer soak). Every figure below is asserted by",
              "`make test` on every CI run: zero 5xx, zero stack traces, zero lost or duplicated writes.", "",
              f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, on {os.cpu_count()} cores.", "",
@@ -397,4 +397,7 @@ def _write_report():
         for key, value in figures.items():
             lines.append(f"| {key} | {json.dumps(value) if isinstance(value, dict) else value} |")
         lines.append("")
-    (ROOT / "RELIABILITY.md").write_text("\n".join(lines))
+    path = ROOT / "RELIABILITY.md"
+    kept = path.read_text().partition("\n## hostile input\n") if path.exists() else ("", "", "")
+    hostile = kept[1] + kept[2] if kept[1] else ""         # tests/test_hostile.py writes that one
+    path.write_text("\n".join(lines).rstrip("\n") + "\n" + hostile)
