@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run sample-alert sample-build test lint install bench reliability clean
+.PHONY: run sample-alert sample-build test lint install bench reliability clean bootstrap
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,13 @@ lint: $(STAMP)
 ## Rewrite RELIABILITY.md from a run of the reliability and hostile-input tests (SOAK_SECONDS=300 for a soak).
 reliability: $(STAMP)
 	WRITE_RELIABILITY=1 $(PY) -m pytest tests/test_reliability.py tests/test_hostile.py -q
+
+## One-time setup of a Google Cloud project (idempotent; README "Deploy").
+##   make bootstrap PROJECT=my-project REGION=europe-west1 [GITHUB_REPO=owner/name] [AGENT_LOCATION=...]
+bootstrap: $(STAMP)
+	@test -n "$(PROJECT)" -a -n "$(REGION)" || { echo "usage: make bootstrap PROJECT=... REGION=..."; exit 2; }
+	$(PY) scripts/bootstrap.py --project=$(PROJECT) --region=$(REGION) \
+	    $(if $(GITHUB_REPO),--github-repo=$(GITHUB_REPO)) $(if $(AGENT_LOCATION),--agent-location=$(AGENT_LOCATION))
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -2,7 +2,8 @@
 
   latency-report FILE... [--slo 99:1000] [--plot out.png]   latency per intent from our logs
   agent export [--out agent.zip]                              the ES agent, built from intents/
-  agent push --project P [--location L]                       restore that agent into Dialogflow
+  agent push --project P [--location L] [--webhook-url U]     create if absent, restore, connect, train
+  agent describe|create|connect --project P [--location L]    the agent itself (bootstrap, build)
   agent pull --project P [--location L]                       diff the live agent against the code
   say "TEXT" --intent NAME [--param k=v] [--url URL] [--cx]   one turn against a running webhook
 """

@@ -1,8 +1,11 @@
-"""`agent push` / `agent pull`: the live Dialogflow ES agent against the code.
+"""`agent push` / `pull` / `describe` / `create` / `connect`: the live Dialogflow ES agent against the code.
 
-push restores the exported zip into the agent (`AgentsClient.restore_agent`, waiting on
-the long-running operation with a progress indicator); pull exports the live agent and
-prints a readable diff against what the code would export.
+push makes sure the agent exists (ES restores only into an existing agent), restores the
+exported zip (`AgentsClient.restore_agent`), points its fulfillment at the webhook when told
+to (a restore replaces those settings too), and waits for training, which goes on after
+the restore is done; pull exports the live agent and prints a readable diff against what the
+code would export. Regional agents live behind REGION-dialogflow.googleapis.com: the global
+host refuses a regional parent.
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import argparse
 import difflib
 import io
 import json
+import os
 import sys
 import time
 import zipfile
@@ -18,19 +22,39 @@ from typing import Any, TextIO
 from . import agent_export
 
 
-def agents_client(endpoint: str | None = None, insecure: bool = False) -> Any:
-    """The official client; pointed at `endpoint` (a local test server) when given."""
+def endpoint_for(location: str, endpoint: str | None = None) -> str | None:
+    """The API host for a location: an explicit endpoint wins, then the regional host."""
+    if endpoint:
+        return endpoint
+    if location and location != "global":
+        return f"{location}-dialogflow.googleapis.com"
+    return None
+
+
+def _client(kind: str, endpoint: str | None, insecure: bool, location: str) -> Any:
     from google.cloud import dialogflow_v2
 
+    client_class = getattr(dialogflow_v2, f"{kind}Client")
     if endpoint and insecure:
         import grpc
         from google.auth.credentials import AnonymousCredentials
-        from google.cloud.dialogflow_v2.services.agents.transports import AgentsGrpcTransport
+        from google.cloud.dialogflow_v2.services import agents, fulfillments
 
-        transport = AgentsGrpcTransport(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
-        return dialogflow_v2.AgentsClient(transport=transport)
-    options = {"api_endpoint": endpoint} if endpoint else None
-    return dialogflow_v2.AgentsClient(client_options=options)
+        module = agents if kind == "Agents" else fulfillments
+        transport_class = getattr(module.transports, f"{kind}GrpcTransport")
+        transport = transport_class(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
+        return client_class(transport=transport)
+    host = endpoint_for(location, endpoint)
+    return client_class(client_options={"api_endpoint": host} if host else None)
+
+
+def agents_client(endpoint: str | None = None, insecure: bool = False, location: str = "global") -> Any:
+    """The official client: a local test server when `endpoint` is given, else the location's host."""
+    return _client("Agents", endpoint, insecure, location)
+
+
+def fulfillments_client(endpoint: str | None = None, insecure: bool = False, location: str = "global") -> Any:
+    return _client("Fulfillments", endpoint, insecure, location)
 
 
 def parent(project: str, location: str) -> str:
@@ -54,7 +78,42 @@ def wait(operation: Any, what: str, out: TextIO = sys.stderr, poll: float = 0.5,
     return operation.result()
 
 
+def describe(project: str, location: str, client: Any) -> Any:
+    """The live agent, or None when the project has none in that location."""
+    from google.api_core.exceptions import NotFound
+
+    try:
+        return client.get_agent(request={"parent": parent(project, location)})
+    except NotFound:
+        return None
+
+
+def create(project: str, location: str, client: Any, language: str = "en") -> bool:
+    """Create the agent if there is none; True when it was created."""
+    if describe(project, location, client) is not None:
+        return False
+    client.set_agent(request={"agent": {
+        "parent": parent(project, location), "display_name": os.environ.get("AGENT_NAME", "watchkeeper"),
+        "default_language_code": language, "time_zone": os.environ.get("AGENT_TIMEZONE", "UTC")}})
+    return True
+
+
+def connect(project: str, location: str, url: str, user: str, password: str, client: Any) -> None:
+    """Point the agent's fulfillment at the webhook with basic auth (the password never leaves the call)."""
+    client.update_fulfillment(request={
+        "fulfillment": {"name": f"{parent(project, location)}/agent/fulfillment", "enabled": True,
+                        "generic_web_service": {"uri": url, "username": user, "password": password}},
+        "update_mask": {"paths": ["enabled", "generic_web_service"]}})
+
+
+def train(project: str, location: str, client: Any, out: TextIO = sys.stderr) -> None:
+    wait(client.train_agent(request={"parent": parent(project, location)}), "training the agent", out)
+
+
 def push(project: str, location: str, zip_bytes: bytes, client: Any, out: TextIO = sys.stderr) -> None:
+    """Create if absent, restore, then wait for training (the restore finishes first)."""
+    if create(project, location, client):
+        out.write(f"created the agent in {parent(project, location)}\n")
     operation = client.restore_agent(request={"parent": parent(project, location), "agent_content": zip_bytes})
     wait(operation, f"restoring agent into {parent(project, location)}", out)
 
@@ -90,14 +149,41 @@ def diff(live: dict[str, object], code: dict[str, object]) -> str:
     return "\n".join(chunks)
 
 
+def _webhook(args: argparse.Namespace) -> tuple[str, str, str] | None:
+    if not getattr(args, "webhook_url", None):
+        return None
+    password = open(args.password_file).read().strip() if args.password_file else ""
+    return args.webhook_url, args.basic_user, password
+
+
 def main(args: argparse.Namespace) -> int:
-    agent_export.load_intents()
-    client = agents_client(args.endpoint, args.insecure)
-    if args.agent_command == "push":
-        data = open(args.zip, "rb").read() if args.zip else agent_export.build_zip()
-        push(args.project, args.location, data, client)
-        print(f"pushed {len(data)} bytes to {parent(args.project, args.location)}")
+    endpoint = args.endpoint or os.environ.get("DIALOGFLOW_ENDPOINT") or None
+    insecure = args.insecure or os.environ.get("DIALOGFLOW_INSECURE") == "1"
+    client = agents_client(endpoint, insecure, args.location)
+    where = parent(args.project, args.location)
+    if args.agent_command == "describe":
+        agent = describe(args.project, args.location, client)
+        print(f"{where}: {agent.display_name}" if agent is not None else f"{where}: no agent")
+        return 0 if agent is not None else 3
+    if args.agent_command == "create":
+        print(f"created the agent in {where}" if create(args.project, args.location, client) else f"{where}: exists")
         return 0
+    webhook = _webhook(args)
+    if args.agent_command in ("push", "connect"):
+        if args.agent_command == "push":
+            agent_export.load_intents()
+            data = open(args.zip, "rb").read() if args.zip else agent_export.build_zip()
+            push(args.project, args.location, data, client)
+            print(f"pushed {len(data)} bytes to {where}")
+        elif create(args.project, args.location, client):
+            print(f"created the agent in {where}")
+        if webhook:
+            connect(args.project, args.location, *webhook, fulfillments_client(endpoint, insecure, args.location))
+            print(f"fulfillment of {where} -> {webhook[0]} (basic auth as {webhook[1]!r})")
+        if args.agent_command == "push":
+            train(args.project, args.location, client)
+        return 0
+    agent_export.load_intents()
     text = diff(pull(args.project, args.location, client), agent_export.files())
     print(text or "the live agent matches the code")
     return 1 if text else 0

@@ -20,16 +20,26 @@ def build_parser() -> argparse.ArgumentParser:
     export = agent_commands.add_parser("export", help="write an ES agent zip (or a CX package) from intents/")
     export.add_argument("--out", help="default agent.zip (ES) or agent-cx.zip (--cx)")
     export.add_argument("--cx", action="store_true", help="a Dialogflow CX JSON package")
-    for name in ("push", "pull"):
-        sub = agent_commands.add_parser(name, help=f"{name} the agent {'to' if name == 'push' else 'from'} Dialogflow")
+    helps = {"push": "create if absent (ES), restore from the code, point at the webhook, train",
+             "pull": "diff the live agent against the code", "describe": "exit 0 if the ES agent exists, 3 if not",
+             "create": "create the ES agent if there is none", "connect": "create if absent, point at the webhook"}
+    for name, text in helps.items():
+        sub = agent_commands.add_parser(name, help=text)
         sub.add_argument("--project", required=True)
-        sub.add_argument("--location", default="global")
-        sub.add_argument("--cx", action="store_true", help="a Dialogflow CX agent (needs --agent)")
-        sub.add_argument("--agent", help="with --cx: the agent's id (or its full name)")
-        sub.add_argument("--endpoint", help="API endpoint (host:port); default Dialogflow's own")
+        sub.add_argument("--location", default="global", help="the agent's region (its regional API host is used)")
+        if name in ("push", "pull"):
+            sub.add_argument("--cx", action="store_true", help="a Dialogflow CX agent (needs --agent)")
+            sub.add_argument("--agent", help="with --cx: the agent's id (or its full name)")
+        else:
+            sub.set_defaults(cx=False)
+        sub.add_argument("--endpoint", help="API endpoint (host:port); default Dialogflow's own for the location")
         sub.add_argument("--insecure", action="store_true", help="plain-text gRPC (a local test server)")
         if name == "push":
             sub.add_argument("--zip", help="push this zip instead of exporting afresh")
+        if name in ("push", "connect"):
+            sub.add_argument("--webhook-url", help="set the fulfillment webhook to this URL")
+            sub.add_argument("--basic-user", default="dialogflow", help="basic-auth user for the webhook")
+            sub.add_argument("--password-file", help="file holding the basic-auth password (never on argv)")
 
     say = commands.add_parser("say", help="send one turn to a running webhook and show the reply")
     say.add_argument("text")

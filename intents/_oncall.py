@@ -258,14 +258,20 @@ def page_id(turn_id: str, fallback: str) -> str:
     return hashlib.sha256((turn_id or fallback).encode()).hexdigest()[:32]
 
 
+PAGE_RETENTION = dt.timedelta(days=30)      # Firestore's TTL policy on pages.expires_at deletes them after
+
+
 def create_page(page_key: str, data: dict) -> bool:
     """Create the page once, queued for delivery (see _pages: the page is the outbox);
-    False if this very page already exists (a redelivered turn)."""
+    False if this very page already exists (a redelivered turn). `expires_at` is what the TTL
+    policy (make bootstrap) reads, so pages do not grow forever."""
     from google.api_core.exceptions import AlreadyExists, Conflict
 
     ref = store.client().collection("pages").document(page_key)
+    created = now()
     try:
-        ref.create({**data, "created_at": now(), "status": "queued", "published_at": None, "attempts": []},
+        ref.create({**data, "created_at": created, "expires_at": created + PAGE_RETENTION, "status": "queued",
+                    "published_at": None, "attempts": []},
                    timeout=store.timeout())
     except (AlreadyExists, Conflict):
         return False

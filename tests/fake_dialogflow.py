@@ -22,6 +22,9 @@ class AgentsServer:
         self.polls_before_done = polls_before_done
         self.operations: dict[str, tuple[int, any_pb2.Any]] = {}   # name -> (polls left, response)
         self.metadata: list[tuple] = []
+        self.agents: dict[str, dialogflow_v2.Agent] = {}        # parent -> agent
+        self.calls: list[str] = []                              # method names, in order
+        self.fulfillments: list[dialogflow_v2.UpdateFulfillmentRequest] = []
         self.server = grpc.server(futures.ThreadPoolExecutor(4))
         self.server.add_generic_rpc_handlers([
             grpc.method_handlers_generic_handler(self.SERVICE, {
@@ -31,6 +34,20 @@ class AgentsServer:
                 "ExportAgent": grpc.unary_unary_rpc_method_handler(
                     self._export, request_deserializer=types.ExportAgentRequest.deserialize,
                     response_serializer=operations_pb2.Operation.SerializeToString),
+                "GetAgent": grpc.unary_unary_rpc_method_handler(
+                    self._get_agent, request_deserializer=dialogflow_v2.GetAgentRequest.deserialize,
+                    response_serializer=dialogflow_v2.Agent.serialize),
+                "SetAgent": grpc.unary_unary_rpc_method_handler(
+                    self._set_agent, request_deserializer=dialogflow_v2.SetAgentRequest.deserialize,
+                    response_serializer=dialogflow_v2.Agent.serialize),
+                "TrainAgent": grpc.unary_unary_rpc_method_handler(
+                    self._train, request_deserializer=dialogflow_v2.TrainAgentRequest.deserialize,
+                    response_serializer=operations_pb2.Operation.SerializeToString),
+            }),
+            grpc.method_handlers_generic_handler("google.cloud.dialogflow.v2.Fulfillments", {
+                "UpdateFulfillment": grpc.unary_unary_rpc_method_handler(
+                    self._update_fulfillment, request_deserializer=dialogflow_v2.UpdateFulfillmentRequest.deserialize,
+                    response_serializer=dialogflow_v2.Fulfillment.serialize),
             }),
             grpc.method_handlers_generic_handler("google.longrunning.Operations", {
                 "GetOperation": grpc.unary_unary_rpc_method_handler(
@@ -47,7 +64,32 @@ class AgentsServer:
         self.operations[name] = (self.polls_before_done, response)
         return operations_pb2.Operation(name=name, done=False)
 
+    def _get_agent(self, request, context):
+        self.calls.append("GetAgent")
+        if request.parent not in self.agents:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"No DesignTimeAgent found for {request.parent}")
+        return self.agents[request.parent]
+
+    def _set_agent(self, request, context):
+        self.calls.append("SetAgent")
+        self.agents[request.agent.parent] = request.agent
+        return request.agent
+
+    def _train(self, request, context):
+        self.calls.append("TrainAgent")
+        packed = any_pb2.Any()
+        packed.Pack(empty_pb2.Empty())
+        return self._start("train", packed)
+
+    def _update_fulfillment(self, request, context):
+        self.calls.append("UpdateFulfillment")
+        self.fulfillments.append(request)
+        return request.fulfillment
+
     def _restore(self, request, context):
+        self.calls.append("RestoreAgent")
+        if self.TYPES is dialogflow_v2 and request.parent not in self.agents:   # ES: restoring into nothing
+            context.abort(grpc.StatusCode.NOT_FOUND, f"No DesignTimeAgent found for {request.parent}")
         self.metadata.append(tuple(context.invocation_metadata()))
         self.restored.append(request)
         self.agent_content = bytes(request.agent_content)

@@ -97,6 +97,62 @@ def test_push_and_pull_through_the_official_client(tmp_path):
         server.stop()
 
 
+def test_regional_locations_use_the_regional_host(monkeypatch):
+    assert agent_sync.endpoint_for("europe-west1") == "europe-west1-dialogflow.googleapis.com"
+    assert agent_sync.endpoint_for("global") is None and agent_sync.endpoint_for("") is None
+    assert agent_sync.endpoint_for("europe-west1", "127.0.0.1:1") == "127.0.0.1:1"
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import dialogflow_v2
+
+    seen = []
+
+    class Recording(dialogflow_v2.AgentsClient):
+        def __init__(self, client_options=None, **kw):
+            seen.append(client_options)
+            super().__init__(client_options=client_options, credentials=AnonymousCredentials())
+
+    monkeypatch.setattr(dialogflow_v2, "AgentsClient", Recording)
+    client = agent_sync.agents_client(location="europe-west1")
+    assert seen == [{"api_endpoint": "europe-west1-dialogflow.googleapis.com"}]
+    assert client.api_endpoint == "europe-west1-dialogflow.googleapis.com"
+
+
+def test_push_creates_the_agent_when_absent_then_trains():
+    server = AgentsServer(polls_before_done=1)
+    try:
+        client = agent_sync.agents_client(server.address, insecure=True)
+        assert agent_sync.describe("p1", "europe-west1", client) is None
+        agent_sync.push("p1", "europe-west1", agent_export.build_zip("en"), client, out=io.StringIO())
+        agent_sync.train("p1", "europe-west1", client, out=io.StringIO())
+        assert server.calls == ["GetAgent", "GetAgent", "SetAgent", "RestoreAgent", "TrainAgent"]
+        assert agent_sync.describe("p1", "europe-west1", client).display_name == "watchkeeper"
+        assert agent_sync.create("p1", "europe-west1", client) is False        # exists: nothing created
+        assert server.calls.count("SetAgent") == 1
+    finally:
+        server.stop()
+
+
+def test_cli_describe_create_connect(tmp_path):
+    server = AgentsServer(polls_before_done=0)
+    password = tmp_path / "pw"
+    password.write_text("s3cret\n")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "fulfillment", "agent", *a, "--project=p1",  # noqa: E731
+                                     "--location=europe-west1", f"--endpoint={server.address}", "--insecure"],
+                                    cwd=ROOT, capture_output=True, text=True, timeout=120)
+    try:
+        assert run("describe").returncode == 3
+        assert run("create").returncode == 0 and run("describe").returncode == 0
+        connected = run("connect", "--webhook-url=https://fn.example/", f"--password-file={password}")
+        assert connected.returncode == 0, connected.stderr
+        assert "s3cret" not in connected.stdout + connected.stderr
+        request = server.fulfillments[-1]
+        assert request.fulfillment.generic_web_service.password == "s3cret"
+        assert request.fulfillment.generic_web_service.username == "dialogflow"
+        assert list(request.update_mask.paths) == ["enabled", "generic_web_service"]
+    finally:
+        server.stop()
+
+
 def test_cli_push_then_pull(tmp_path):
     server = AgentsServer(polls_before_done=1)
     try:

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from fulfillment.simulate import cx_request, es_request
+from intents import _oncall
 
 from conftest import assert_valid_response, start_server, stop_server
 
@@ -213,6 +214,7 @@ def test_page_asks_then_yes_creates_one_page(server, seeded):
     pages = [d.to_dict() for d in seeded.collection("pages").stream()]
     assert len(pages) == 1 and pages[0]["message"] == "database is down" and pages[0]["service"] == "checkout"
     assert pages[0]["turn"] == confirm["responseId"]
+    assert pages[0]["expires_at"] - pages[0]["created_at"] == _oncall.PAGE_RETENTION   # the TTL policy's field
 
 
 def test_page_cx_flow_uses_session_parameters(server, seeded):

@@ -1,12 +1,13 @@
 """The Cloud Monitoring definitions read what the code actually logs."""
 import json
 import re
-import shlex
-import shutil
 import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
-import pytest
 import yaml
 
 from fulfillment.simulate import es_request
@@ -56,7 +57,7 @@ def test_slo_alert_and_dashboard_point_at_the_metric():
     for tile in dashboard["mosaicLayout"]["tiles"]:
         for data_set in tile["widget"]["xyChart"]["dataSets"]:
             query = data_set["timeSeriesQuery"]["timeSeriesFilter"]
-            assert metric_type in query["filter"]
+            assert metric_type in query["filter"] or "user/watchkeeper_webhook_requests" in query["filter"]
             for field in query["aggregation"].get("groupByFields", []):
                 assert field.removeprefix("metric.label.") in METRIC["labelExtractors"]
 
@@ -68,17 +69,105 @@ def test_outcomes_documented_in_the_metric_match_the_code():
         assert f'"{outcome}"' in source, outcome
 
 
-@pytest.mark.skipif(not shutil.which("gcloud"), reason="gcloud is not installed here")
-def test_apply_script_gcloud_flags_exist():
-    lines = (MONITORING / "apply.sh").read_text().replace("\\\n", " ").splitlines()
-    for line in lines:
-        for part in re.split(r"\|\||&&", line):
-            if not part.strip().startswith("gcloud ") or "print-access-token" in part:
-                continue
-            words = shlex.split(part.strip())
-            group = [w for w in words[1:] if re.fullmatch(r"[a-z][a-z-]*", w)][:4]
-            if group[:2] == ["logging", "metrics"]:
-                group = group[:3]
-            flags = {w.split("=", 1)[0] for w in words if w.startswith("--")}
-            help_text = subprocess.run(["gcloud", *group, "--help"], capture_output=True, text=True, timeout=120).stdout
-            assert flags <= set(re.findall(r"--[a-z][a-z0-9-]+", help_text)), (group, flags)
+def test_requests_counter_matches_the_latency_metric_and_counts():
+    counter = yaml.safe_load((MONITORING / "requests_metric.yaml").read_text())
+    assert counter["metricDescriptor"]["valueType"] == "INT64" and counter["metricDescriptor"]["metricKind"] == "DELTA"
+    assert "valueExtractor" not in counter and "bucketOptions" not in counter       # a counter: one per log line
+    assert counter["filter"] == METRIC["filter"] and counter["labelExtractors"] == METRIC["labelExtractors"]
+    dashboard = json.loads((MONITORING / "dashboard.json").read_text())
+    tile = next(t for t in dashboard["mosaicLayout"]["tiles"] if "outcome" in t["widget"]["title"])
+    query = tile["widget"]["xyChart"]["dataSets"][0]["timeSeriesQuery"]["timeSeriesFilter"]
+    assert f'user/{counter["name"]}' in query["filter"]
+    assert query["aggregation"]["crossSeriesReducer"] == "REDUCE_SUM"             # sums requests, not points
+
+
+def test_slo_leaves_out_rejected_callers():
+    slo = json.loads((MONITORING / "slo.json").read_text())
+    cut = slo["serviceLevelIndicator"]["requestBased"]["distributionCut"]["distributionFilter"]
+    assert 'metric.label.outcome!="unauthorized"' in cut and 'metric.label.outcome!="bad_request"' in cut
+    source = (ROOT / "fulfillment" / "telemetry.py").read_text() + (ROOT / "main.py").read_text()
+    source += "".join(p.read_text() for p in (ROOT / "fulfillment").glob("*.py"))
+    assert '"unauthorized"' in source and '"bad_request"' in source
+
+
+class _MonitoringApi(BaseHTTPRequestHandler):
+    """Just enough of the Monitoring REST API: objects by path, 404 until created, lists."""
+    store: dict = {}
+    calls: list = []
+
+    def _reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self):
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+
+    def do_GET(self):
+        path = urlparse(self.path).path
+        self.calls.append(("GET", path))
+        collection = path.rsplit("/", 1)[-1]
+        if collection in ("alertPolicies", "dashboards"):
+            items = [v for k, v in self.store.items() if k.startswith(path + "/")]
+            return self._reply(200, {collection: items})
+        return self._reply(200, self.store[path]) if path in self.store else self._reply(404, {})
+
+    def do_POST(self):
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        body = self._body()
+        ident = (query.get("serviceId") or query.get("serviceLevelObjectiveId") or [f"id{len(self.store)}"])[0]
+        name = f"{url.path}/{ident}"
+        body["name"] = name.split("/", 2)[2]
+        self.store[name] = body
+        self.calls.append(("POST", url.path, body))
+        self._reply(200, body)
+
+    def do_PATCH(self):
+        url = urlparse(self.path)
+        self.calls.append(("PATCH", url.path, self._body()))
+        self._reply(200 if url.path in self.store else 404, {})
+
+    def log_message(self, *args):
+        pass
+
+
+def test_apply_creates_once_then_updates(tmp_path):
+    import gcloud_help
+    from deploy_offline import Fake
+
+    _MonitoringApi.store, _MonitoringApi.calls = {}, []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _MonitoringApi)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    fake = Fake(tmp_path)
+    env = {**fake.env(), "PATH": fake.image("gcr.io/google.com/cloudsdktool/google-cloud-cli:slim"),
+           "MONITORING_API": f"http://127.0.0.1:{httpd.server_port}", "FAKE_GCLOUD_PROJECT": "p1"}
+    channel = "projects/p1/notificationChannels/42"
+    run = lambda: subprocess.run([sys.executable, str(MONITORING / "apply.py"), "--project=p1",  # noqa: E731
+                                  f"--notification-channel={channel}"], env=env, capture_output=True, text=True,
+                                 timeout=120)
+    try:
+        first = run()
+        assert first.returncode == 0, first.stderr
+        posts = [c for c in _MonitoringApi.calls if c[0] == "POST"]
+        assert len(posts) == 4                                  # service, SLO, alert, dashboard
+        second = run()
+        assert second.returncode == 0, second.stderr
+    finally:
+        httpd.shutdown()
+    assert [c for c in _MonitoringApi.calls if c[0] == "POST"] == posts        # nothing created twice
+    assert sum(c[0] == "PATCH" for c in _MonitoringApi.calls) == 4
+    alert = next(c[2] for c in posts if c[1].endswith("/alertPolicies"))
+    assert alert["notificationChannels"] == [channel]
+    assert all("serviceLevelObjectives/latency-99-1000ms" in c["conditionThreshold"]["filter"] and
+               '"projects/p1/services/' in c["conditionThreshold"]["filter"] for c in alert["conditions"])
+    gcloud_calls = [c["argv"] for c in fake.calls()]
+    verbs = [c[2] for c in gcloud_calls if c[:2] == ["logging", "metrics"]]
+    assert verbs == ["describe", "create", "describe", "create", "describe", "update", "describe", "update"]
+    if gcloud_help.gcloud():
+        for argv in gcloud_calls:
+            path = gcloud_help.command_path(argv)
+            assert path[0] not in ("alpha", "beta") and not gcloud_help.unknown_flags(argv), argv
