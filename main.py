@@ -11,19 +11,21 @@ import flask
 import functions_framework
 
 import events
-from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry
+from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry, warmup
 from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
 telemetry.install_log_handler()
 REGISTERED = router.load(*settings().intent_packages)     # startup check: every intent imports
 auth.startup_check()
+warmup.start()                   # Firestore client, channel and caches, in the serving process
 
 
 @functions_framework.http
 def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     cfg = settings()
     measure = telemetry.begin()
+    warmup.ensure()
     i18n.use("")                                                   # English until the body says otherwise
     body = None
     try:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,15 +38,34 @@ from fulfillment.simulate import es_request  # noqa: E402
 
 from procinfo import rss_kib  # noqa: E402
 
-TARGETS = {
+WELCOME_TARGETS = {
     "floor": BENCH / "targets" / "floor",
     "peer: dialogflow-fulfillment": BENCH / "targets" / "peer_dff",
     "peer: official types": BENCH / "targets" / "peer_types",
     "ours: welcome": ROOT,
-    "ours: oncall.current (Firestore)": ROOT,
 }
-GOALS = {"cpu_us": ("<=", 1.5), "rps": (">=", 0.9), "p99_ms": ("<=", 1.2), "cold_start_ms": ("<=", 1.3)}
-LOWER_IS_BETTER = {"cpu_us", "p99_ms", "p50_ms", "cold_start_ms", "import_ms", "peak_rss_mib"}
+FIRESTORE_TARGETS = {
+    "peer: plain Firestore webhook": BENCH / "targets" / "peer_firestore",
+    "ours: oncall.current": ROOT,
+}
+SIZES = ("small", "real")          # the simulator's ES welcome; bench/requests/assistant_welcome.json
+REAL_REQUEST = BENCH / "requests" / "assistant_welcome.json"
+
+
+def rows() -> dict[str, tuple[Path, str]]:
+    """Row name -> (target directory, request): every welcome target at both sizes."""
+    out = {f"{name} [{size}]": (path, size) for size in SIZES for name, path in WELCOME_TARGETS.items()}
+    out.update({name: (path, "oncall") for name, path in FIRESTORE_TARGETS.items()})
+    return out
+
+
+TARGETS = {name: path for name, (path, _) in rows().items()}
+GOALS = {"cpu_us": ("<=", 1.3), "instructions": ("<=", 1.3), "rps": (">=", 0.95), "p99_ms": ("<=", 1.2),
+         "cold_start_ms": ("<=", 1.3)}
+FIRESTORE_GOALS = {"cold_start_ms": ("<=", 1.1), "rps": (">=", 1.0), "p99_ms": ("<=", 1.1)}
+LOWER_IS_BETTER = {"cpu_us", "instructions", "p99_ms", "p50_ms", "cold_start_ms", "import_ms", "peak_rss_mib",
+                   "first_after_start_ms"}
+PIN_SERVER, PIN_LOAD = ["taskset", "-c", "0"], ["taskset", "-c", "1"]   # 1 CPU serves, as deployed
 
 
 def free_port() -> int:
@@ -54,16 +74,23 @@ def free_port() -> int:
 
 
 def body_for(target: str) -> bytes:
-    if "oncall" in target:
+    kind = rows()[target][1]
+    if kind == "oncall":
         return json.dumps(es_request("oncall.current", params={"service": "payments"}, session_id="bench",
                                      response_id="bench")).encode()
+    if kind == "real":
+        return REAL_REQUEST.read_bytes()
     return json.dumps(es_request("welcome", session_id="bench", response_id="bench")).encode()
+
+
+def pinned(command: list[str], pin: list[str]) -> list[str]:
+    return [*pin, *command] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else command
 
 
 def env_for(target: str, emulator_host: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIRESTORE_")}
     env.update({"PYTHONUNBUFFERED": "1", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "GOOGLE_CLOUD_PROJECT": "watchkeeper-bench"})
-    if "oncall" in target:
+    if rows()[target][1] == "oncall":
         env["FIRESTORE_EMULATOR_HOST"] = emulator_host
     return env
 
@@ -74,16 +101,17 @@ def post(url: str, body: bytes, timeout: float = 5) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def serve_and_load(target: str, emulator_host: str, duration: float, connections: int, log_dir: Path) -> dict:
+def serve_and_load(target: str, emulator_host: str, duration: float, connections: int, log_dir: Path,
+                   extra_env: dict | None = None) -> dict:
     """Cold start to first good answer, then a wrk run, sampling peak RSS."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     body = body_for(target)
     log = open(log_dir / f"{re.sub(r'[^a-z]+', '-', target)}-{port}.log", "wb")
     started = time.perf_counter()
-    process = subprocess.Popen(webhook_server.command(port, source=str(TARGETS[target] / "main.py")),
-                               cwd=TARGETS[target], env=env_for(target, emulator_host), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(pinned(webhook_server.command(port, source=str(TARGETS[target] / "main.py")), PIN_SERVER),
+                               cwd=TARGETS[target], env={**env_for(target, emulator_host), **(extra_env or {})},
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     figures: dict = {}
     try:
         while True:
@@ -91,7 +119,8 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
                 raise RuntimeError(f"{target} did not start; see {log.name}")
             try:
                 status, answer = post(url, body, timeout=2)
-                if status == 200 and b"fulfillment" in answer and b"Sorry" not in answer:
+                if status == 200 and b"fulfillment" in answer and b"Sorry" not in answer and (
+                        rows()[target][1] != "oncall" or b"on call" in answer):
                     break
             except OSError:
                 time.sleep(0.005)
@@ -107,10 +136,10 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
                 time.sleep(0.05)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        body_file = log_dir / "body.json"
+        body_file = log_dir / f"body-{port}.json"
         body_file.write_bytes(body)
-        result = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
-                                 "-s", str(BENCH / "post.lua"), url], capture_output=True, text=True,
+        result = subprocess.run(pinned(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
+                                        "-s", str(BENCH / "post.lua"), url], PIN_LOAD), capture_output=True, text=True,
                                 env={**os.environ, "WRK_BODY_FILE": str(body_file)}, timeout=duration + 60)
         stop.set()
         sampler.join()
@@ -118,7 +147,7 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
             raise RuntimeError(f"wrk failed for {target}: {result.stdout}{result.stderr}")
         figures.update(parse_wrk(result.stdout))
         figures["peak_rss_mib"] = peak[0] / 1024
-        if "oncall" in target:
+        if target == "ours: oncall.current":
             time.sleep(0.3)
             rpcs = [json.loads(item).get("firestore_rpcs", 0) for item in open(log.name, encoding="utf-8", errors="replace")
                     if item.startswith("{") and '"latency_ms"' in item]
@@ -132,6 +161,43 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
     return figures
+
+
+def first_after_start(target: str, emulator_host: str, log_dir: Path, idle_s: float = 1.0) -> float:
+    """ms for the first Firestore request to an instance that is up and has been idle for
+    `idle_s` (a conversation's welcome, then the user's question): what is left of the
+    cold tax once start-up work can run in the background."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = open(log_dir / f"first-{re.sub(r'[^a-z]+', '-', target)}-{port}.log", "wb")
+    process = subprocess.Popen(pinned(webhook_server.command(port, source=str(TARGETS[target] / "main.py")), PIN_SERVER),
+                               cwd=TARGETS[target], env=env_for(target, emulator_host), stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        started = time.perf_counter()
+        while True:                                    # up: any HTTP answer to a GET
+            if process.poll() is not None or time.perf_counter() - started > 60:
+                raise RuntimeError(f"{target} did not start; see {log.name}")
+            try:
+                urllib.request.urlopen(url, timeout=2).read()
+                break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                time.sleep(0.005)
+        time.sleep(idle_s)
+        asked = time.perf_counter()
+        status, answer = post(url, body_for(target), timeout=30)
+        if status != 200 or b"on call" not in answer:
+            raise RuntimeError(f"{target}: first answer was {status} {answer[:200]!r}")
+        return (time.perf_counter() - asked) * 1000
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
 
 
 def parse_wrk(text: str) -> dict:
@@ -171,7 +237,9 @@ def cpu_us(target: str, emulator_host: str, n: int, log_dir: Path) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def measure(rounds: int, duration: float, connections: int, cpu_n: int) -> dict:
+def measure(rounds: int, duration: float, connections: int, cpu_n: int, count_instructions: bool) -> dict:
+    import instructions
+
     import emulator as emulator_script
     import seed
 
@@ -191,9 +259,28 @@ def measure(rounds: int, duration: float, connections: int, cpu_n: int) -> dict:
                 print(f"round {round_number + 1}/{rounds}: {target}", file=sys.stderr, flush=True)
                 figures = serve_and_load(target, emu.host, duration, connections, log_dir)
                 figures["import_ms"] = import_ms(target, emu.host)
-                figures["cpu_us"] = cpu_us(target, emu.host, cpu_n, log_dir)
+                firestore = rows()[target][1] == "oncall"
+                figures["cpu_us"] = cpu_us(target, emu.host, max(cpu_n // 10, 50) if firestore else cpu_n, log_dir)
+                if firestore:
+                    figures["first_after_start_ms"] = first_after_start(target, emu.host, log_dir)
                 for key, value in figures.items():
                     samples[target].setdefault(key, []).append(value)
+        partial = ROOT / ".local" / "bench" / "rounds.json"        # kept if the counting below fails
+        partial.write_text(json.dumps(samples, indent=1))
+        if count_instructions and instructions.available():
+            from concurrent.futures import ThreadPoolExecutor
+
+            def count(target: str) -> None:            # the same every time: counted once
+                print(f"callgrind: {target}", file=sys.stderr, flush=True)
+                body_file = log_dir / f"instructions-{re.sub(r'[^a-z]+', '-', target)}.json"
+                body_file.write_bytes(body_for(target))
+                try:
+                    samples[target]["instructions"] = [instructions.per_request(TARGETS[target], body_file,
+                                                                                env_for(target, emu.host))]
+                except (RuntimeError, subprocess.TimeoutExpired) as exc:   # the timed figures still count
+                    print(f"callgrind: {target} failed: {str(exc)[-300:]}", file=sys.stderr, flush=True)
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:     # counts do not mind sharing
+                list(pool.map(count, TARGETS))
     finally:
         emu.stop()
     medians = {}
@@ -203,88 +290,144 @@ def measure(rounds: int, duration: float, connections: int, cpu_n: int) -> dict:
     return medians
 
 
+def _ratio_ok(ratio: float, op: str, limit: float) -> bool:
+    return ratio <= limit if op == "<=" else ratio >= limit
+
+
 def verdicts(results: dict) -> list[str]:
-    floor, notes = results["floor"], []
-    ours = results["ours: welcome"]
-    for key, (op, limit) in GOALS.items():
-        ratio = ours[key] / floor[key]
-        ok = ratio <= limit if op == "<=" else ratio >= limit
-        notes.append(f"{key}: ours/floor = {ratio:.2f} (target {op} {limit}) {'met' if ok else 'MISSED'}")
-    for peer in ("peer: dialogflow-fulfillment", "peer: official types"):
-        behind = [k for k in ("cpu_us", "rps", "p50_ms", "p99_ms", "cold_start_ms", "import_ms", "peak_rss_mib")
-                  if (ours[k] > results[peer][k] if k in LOWER_IS_BETTER else ours[k] < results[peer][k])]
-        notes.append(f"vs {peer}: " + ("ahead on every figure" if not behind else f"BEHIND on {', '.join(behind)}"))
+    notes = []
+    for size in SIZES:
+        floor, ours = results[f"floor [{size}]"], results[f"ours: welcome [{size}]"]
+        for key, (op, limit) in GOALS.items():
+            if key not in ours or key not in floor:
+                continue
+            ratio = ours[key] / floor[key]
+            notes.append(f"[{size}] {key}: ours/floor = {ratio:.2f} (target {op} {limit}) "
+                         f"{'met' if _ratio_ok(ratio, op, limit) else 'MISSED'}")
+        for peer in ("peer: dialogflow-fulfillment", "peer: official types"):
+            other = results[f"{peer} [{size}]"]
+            behind = [k for k in ("cpu_us", "instructions", "rps", "p50_ms", "p99_ms", "cold_start_ms", "import_ms",
+                                  "peak_rss_mib") if k in ours and k in other
+                      and (ours[k] > other[k] if k in LOWER_IS_BETTER else ours[k] < other[k])]
+            notes.append(f"[{size}] vs {peer}: " + ("ahead on every figure" if not behind
+                                                     else f"BEHIND on {', '.join(behind)}"))
+    plain, ours = results["peer: plain Firestore webhook"], results["ours: oncall.current"]
+    for key, (op, limit) in FIRESTORE_GOALS.items():
+        ratio = ours[key] / plain[key]
+        notes.append(f"[Firestore] {key}: ours/plain = {ratio:.2f} (target {op} {limit}) "
+                     f"{'met' if _ratio_ok(ratio, op, limit) else 'MISSED'}")
+    if "first_after_start_ms" in ours:
+        notes.append(f"[Firestore] first answer after an idle start (not a target): ours "
+                     f"{ours['first_after_start_ms']:.1f} ms, plain {plain['first_after_start_ms']:.1f} ms")
     return notes
 
 
-def table(results: dict) -> str:
-    columns = [("cold_start_ms", "cold start ms"), ("import_ms", "import ms"), ("cpu_us", "in-process µs/req"),
-               ("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("peak_rss_mib", "peak RSS MiB"),
-               ("errors", "non-2xx"), ("rpcs_per_request", "RPCs/req")]
-    floor = results["floor"]
-    lines = ["| target | " + " | ".join(title for _, title in columns) + " |",
-             "|---|" + "---|" * len(columns)]
-    for target, figures in results.items():
+COLUMNS = [("cold_start_ms", "cold start ms"), ("import_ms", "import ms"), ("cpu_us", "in-process µs/req"),
+           ("instructions", "k instr/req"), ("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"),
+           ("peak_rss_mib", "peak RSS MiB"), ("errors", "non-2xx")]
+FIRESTORE_COLUMNS = [("cold_start_ms", "cold start → 1st Firestore answer ms"),
+                     ("first_after_start_ms", "1st Firestore answer after idle start ms"),
+                     ("cpu_us", "in-process µs/req"), ("instructions", "k instr/req"), ("rps", "req/s"),
+                     ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("peak_rss_mib", "peak RSS MiB"),
+                     ("errors", "non-2xx"), ("rpcs_per_request", "RPCs/req")]
+
+
+def table(results: dict, names: list[str], base: str, columns: list[tuple[str, str]]) -> str:
+    """Rows `names`, each figure with its ratio to the row `base`."""
+    lines = ["| target | " + " | ".join(title for _, title in columns) + " |", "|---|" + "---|" * len(columns)]
+    for target in names:
+        figures, reference = results[target], results[base]
         cells = []
         for key, _ in columns:
             value = figures.get(key)
             if value is None:
                 cells.append("–")
-            elif key in ("errors",):
+            elif key == "errors":
                 cells.append(str(int(value)))
             elif key == "rpcs_per_request":
                 cells.append(f"{value:.2f}")
             else:
-                ratio = f" ({value / floor[key]:.2f}×)" if target != "floor" and floor.get(key) else ""
-                cells.append(f"{value:.1f}{ratio}")
+                shown = f"{value / 1000:.1f}" if key == "instructions" else f"{value:.1f}"
+                ratio = f" ({value / reference[key]:.2f}×)" if target != base and reference.get(key) else ""
+                cells.append(f"{shown}{ratio}")
         lines.append(f"| {target} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def tables(results: dict) -> str:
+    parts = []
+    for size in SIZES:
+        title = ("small: the simulator's ES welcome (~1 KB)" if size == "small" else
+                 "real: Assistant welcome, 8 contexts with parameters, full originalDetectIntentRequest "
+                 "(bench/requests/assistant_welcome.json, 4.6 KB)")
+        parts += [f"### {title}", "", table(results, [f"{n} [{size}]" for n in WELCOME_TARGETS], f"floor [{size}]",
+                                           COLUMNS), ""]
+    parts += ["### Firestore: `oncall.current` against the plain Firestore webhook (ratios to the plain one)", "",
+              table(results, list(FIRESTORE_TARGETS), "peer: plain Firestore webhook", FIRESTORE_COLUMNS), ""]
+    return "\n".join(parts)
+
+
+SERVING = BENCH / "results" / "serving.json"
+NOTES_FILE = BENCH / "NOTES.md"
+
+
+def serving_section() -> list[str]:
+    """Workers x threads (bench/serving.py), when it has been run."""
+    if not SERVING.exists():
+        return []
+    saved = json.loads(SERVING.read_text())
+    lines = ["## Serving configuration: gunicorn WORKERS × THREADS on 1 CPU, 16 connections", "",
+             saved.get("setting", ""), "",
+             "| WORKERS × THREADS | request | req/s | p50 ms | p99 ms | peak RSS MiB | non-2xx |", "|---|---|---|---|---|---|---|"]
+    for row in saved["rows"]:
+        lines.append(f"| {row['workers']} × {row['threads']} | {row['request']} | {row['rps']:.1f} | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['peak_rss_mib']:.1f} | {int(row['errors'])} |")
+    return lines + ["", saved.get("verdict", ""), ""]
+
+
+HOP = BENCH / "results" / "hop.json"
+
+
+def hop_section() -> list[str]:
+    """Request thread against worker thread for oncall.current (bench/hop.py), when run."""
+    if not HOP.exists():
+        return []
+    saved = json.loads(HOP.read_text())
+    names = list(saved["results"])
+    keys = [("cpu_us", "in-process µs/req"), ("instructions", "k instr/req"), ("p50_ms c1", "p50 ms, 1 conn"),
+            ("p99_ms c1", "p99 ms, 1 conn"), ("rps c1", "req/s, 1 conn"), ("rps c16", "req/s, 16 conn"),
+            ("p50_ms c16", "p50 ms, 16 conn"), ("p99_ms c16", "p99 ms, 16 conn")]
+    lines = ["## Request thread or worker thread: `oncall.current` with and without `blocking=\"firestore\"`", "",
+             f"`bench/hop.py`: {saved['rounds']} interleaved rounds, wrk {saved['duration']:g} s, server pinned to one "
+             f"core; load average at start {saved['load']}.", "",
+             "| figure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for key, title in keys:
+        values = [saved["results"][n].get(key) for n in names]
+        if any(v is None for v in values):
+            continue
+        shown = [f"{v / 1000:.1f}" if key == "instructions" else f"{v:.1f}" for v in values]
+        lines.append(f"| {title} | " + " | ".join(shown) + " |")
+    return lines + [""]
 
 
 def write_report(results: dict, args) -> str:
     cpu = next((item.split(":", 1)[1].strip() for item in Path("/proc/cpuinfo").read_text().splitlines()
                 if item.startswith("model name")), platform.processor())
+    load = getattr(args, "load", None)
     markdown = "\n".join([
         "# Benchmarks", "",
         "Reproduce with `make bench` (or `.venv/bin/python bench/run.py --rounds N --duration S`); "
         "`bench/README.md` says what each figure means.", "",
-        f"Latest run: {getattr(args, 'when', None) or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores ({cpu}), "
-        f"Python {platform.python_version()}; {args.rounds} interleaved rounds, wrk {args.duration:g} s × "
-        f"{args.connections} connections per target per round; medians; (×) is the ratio to the floor.", "",
-        table(results), "", "## Against the targets", "",
+        f"Latest run: {getattr(args, 'when', None) or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; {args.rounds} interleaved rounds, "
+        f"wrk {args.duration:g} s × {args.connections} connections per target per round, server pinned to one "
+        f"core and wrk to the other; medians; (×) is the ratio to the first row of each table."
+        + (f" Load average when the run began: {load} (the machine is shared: see Notes)." if load else ""), "",
+        tables(results), "## Against the targets", "",
         *[f"- {line}" for line in verdicts(results)], "",
-        "## Notes", "",
-        "- *ours: welcome* does everything a production request does: auth check, parsing into a Turn, the",
-        "  handler under the deadline, rendering, the 64 KiB check, the structured log line and",
-        "  Server-Timing. The floor does none of it. The Firestore row's cost is the round trip to the",
-        "  emulator (a Java process on the same two cores), not our code: see its RPCs/req.",
-        "- Cold start is process launch to first good answer, so it includes Python, gunicorn and",
-        "  functions-framework (the same for every target) and, for the Firestore row, creating the",
-        "  client and the first queries against the emulator.",
-        "- google-cloud-logging's StructuredLogHandler would have written the log line for us, but",
-        "  `from google.cloud.logging_v2.handlers import StructuredLogHandler` alone took 310-335 ms",
-        "  (google-cloud-logging 3.17.0, three fresh interpreters on this machine, 2026-11-27): more than",
-        "  our whole entry module including functions-framework. `fulfillment/telemetry.py` writes the",
-        "  same JSON shape Cloud Logging parses in about forty lines instead.",
-        "- Where a target is missed, what it would take: throughput (and with it p99) trails the",
-        "  floor although our in-process cost is close to it. Under 16 connections on one GIL-bound",
-        "  gunicorn worker, every blocking call hands the GIL to another thread. Ours makes one more",
-        "  than the floor per request, the log line's write(2): switching the log line off gained",
-        "  1-13% req/s in two paired runs, and response headers made no difference. The log line is a",
-        "  requirement and must be written before the response on Cloud Functions, where CPU is",
-        "  throttled afterwards, so it cannot move to a background thread. What is left: more than one",
-        "  gunicorn worker per instance (every target here runs one, as Cloud Functions does by",
-        "  default), or fewer threads per worker. Run-to-run noise is about ±0.1× on these ratios.",
-        "- Against dialogflow-fulfillment: it does no logging, no measuring, no deadline, no request",
-        "  checks and no surface rendering, and it stays within a few percent of the floor; we trail",
-        "  it by about the cost of those features.",
-        "- Handlers that do no I/O (`inline=True`: welcome, help, fallback) run on the request thread;",
-        "  the others go to a worker thread so the deadline can be kept, which costs ~100 µs per request",
-        "  (measured when welcome still took the hand-off: 185 µs vs 85 µs in-process).",
-        "- Measured and kept: log lines as one write(2) with no process-wide lock (+15% req/s against a",
-        "  locked write and flush), WSGI environ reads instead of werkzeug's parsed headers, constant",
-        "  Replies built once at import (they are immutable).",
-        "",
+        *serving_section(),
+        *hop_section(),
+        NOTES_FILE.read_text() if NOTES_FILE.exists() else "",
     ])
     (ROOT / "BENCHMARKS.md").write_text(markdown)
     return markdown
@@ -298,21 +441,23 @@ def main() -> int:
     parser.add_argument("--cpu-requests", type=int, default=2000, help="in-process calls per sample")
     parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     parser.add_argument("--no-report", action="store_true", help="do not rewrite BENCHMARKS.md")
+    parser.add_argument("--no-instructions", action="store_true", help="skip the callgrind instruction counts")
     parser.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from --out's results")
     args = parser.parse_args()
     if args.report_only:
         saved = json.loads(Path(args.out).read_text())
-        for key in ("rounds", "duration", "connections", "when"):
+        for key in ("rounds", "duration", "connections", "when", "load"):
             setattr(args, key, saved["args"].get(key))
         print(write_report(saved["results"], args))
         return 0
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    results = measure(args.rounds, args.duration, args.connections, args.cpu_requests)
+    args.load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    results = measure(args.rounds, args.duration, args.connections, args.cpu_requests, not args.no_instructions)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     args.when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     Path(args.out).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
-    print(table(results))
+    print(tables(results))
     print("\n".join(verdicts(results)))
     if not args.no_report:
         write_report(results, args)

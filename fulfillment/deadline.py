@@ -1,10 +1,17 @@
 """Answer before Dialogflow gives up, whatever the handler or the database does.
 
-The handler runs on a worker thread (unless declared `inline`: no I/O, returns at once); the
-request thread waits for it only as long as the budget allows. A late handler's reply is simply dropped: Replies are immutable and the
-response was already built from another one, so nothing the late thread does can reach it.
-Firestore calls made by the late thread fail fast, because `store` gives each RPC the
-time that is left (none, by then).
+The handler runs on a worker thread, and the request thread waits for it only as long as
+the budget allows. Handlers declared `inline` (no I/O) or `blocking="firestore"` (their only
+waits are Firestore RPCs, each cut by `store` to the time left) run on the request thread:
+the interceptor already keeps their deadline, so the hand-off would buy nothing. That holds
+while the database answers; after a failed RPC they take the worker thread for a while
+(`store.healthy`), because the client's sleeps between retries are not bounded by the
+interceptor.
+
+A late worker's reply is simply dropped: Replies are immutable and the response was already
+built from another one, so nothing the late thread does can reach it. Firestore calls made
+by the late thread fail fast, because `store` gives each RPC the time that is left (none,
+by then).
 """
 from __future__ import annotations
 
@@ -87,8 +94,15 @@ def run(turn: Turn, measure: telemetry.Measure) -> Outcome:
     """The handler's outcome, or a polite timeout once the measure's deadline passes."""
     chosen, is_fallback = router.intent_for(turn)
     with measure.stage("handler"):
-        if chosen.inline:
-            return _call(chosen, is_fallback, turn)
+        if chosen.inline or (chosen.on_request_thread and store.healthy()):   # router.intent(blocking=...)
+            token = store.on_request_thread.set(True)
+            try:
+                result = _call(chosen, is_fallback, turn)
+            finally:
+                store.on_request_thread.reset(token)
+            if result.outcome == "db_unavailable" and measure.remaining() <= 0:    # as the worker path
+                return Outcome(_apology("timeout"), "timeout", "firestore")           # would say it
+            return result
         context = contextvars.copy_context()     # the handler thread sees this request's Measure
         future = _workers().submit(context.run, _call, chosen, is_fallback, turn)
         try:

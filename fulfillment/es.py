@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import rich
+from .lazy import Lazy
 from .reply import Card, Chips, Image, ItemList, LinkOut, Message, Payload, Reply, Speech, Text
 from .turn import Context, Turn, as_list, as_mapping, as_number, as_str
 
@@ -45,37 +46,26 @@ def split_session(name: str) -> tuple[str, str]:
 
 
 def parse(body: Mapping[str, Any]) -> Turn:
+    """The Turn for an ES body. Contexts and parameters are normalised on first access
+    (`lazy.Lazy`): a handler that reads neither, like a welcome, does not pay for them."""
     query = as_mapping(body.get("queryResult"))
-    original_request = as_mapping(body.get("originalDetectIntentRequest"))
-
-    contexts: dict[str, Context] = {}
     raw_session = body.get("session")
     session: str = raw_session if isinstance(raw_session, str) else ""
-    for raw in as_list(query.get("outputContexts")):
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
-            continue
-        path, _ = split_session(raw["name"])
-        session = session or path
-        short = raw["name"].rsplit("/", 1)[-1].lower()
-        lifespan = as_number(raw.get("lifespanCount"), None)
-        contexts[short] = Context(short, None if lifespan is None else int(lifespan),
-                                  MappingProxyType(dict(as_mapping(raw.get("parameters")))))
+    if not session:                           # rare: the session only shows in context names
+        session = next((path for path in (split_session(raw["name"])[0] for raw in _raw_contexts(query)) if path), "")
     session_path, session_id = split_session(session)
     if not session_path and session:          # an odd session string: keep it whole
         session_path, session_id = session, session.rsplit("/", 1)[-1]
 
-    params, originals = merge_parameters(
-        [c.parameters for c in contexts.values() if not c.name.startswith("__")],
-        as_mapping(query.get("parameters")))
-
+    deferred = _Deferred(query)
     intent = as_mapping(query.get("intent"))
-    surface, user_id = detect_surface(original_request, session_id)
+    surface, user_id = detect_surface(as_mapping(body.get("originalDetectIntentRequest")), session_id)
     return Turn(
         dialect="es",
         intent=as_str(intent.get("displayName")),
-        parameters=MappingProxyType(params),
-        original=MappingProxyType(originals),
-        contexts=MappingProxyType(contexts),
+        parameters=Lazy(deferred.parameters),
+        original=Lazy(deferred.original),
+        contexts=Lazy(deferred.contexts),
         session=session_path,
         session_id=session_id,
         language=as_str(query.get("languageCode")),
@@ -85,6 +75,46 @@ def parse(body: Mapping[str, Any]) -> Turn:
         turn_id=as_str(body.get("responseId")),
         raw=body,
     )
+
+
+def _raw_contexts(query: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [raw for raw in as_list(query.get("outputContexts"))
+            if isinstance(raw, dict) and isinstance(raw.get("name"), str)]
+
+
+class _Deferred:
+    """The parts of one ES body a handler may never read, built when first read."""
+
+    __slots__ = ("_query", "_contexts", "_merged")
+
+    def __init__(self, query: Mapping[str, Any]) -> None:
+        self._query = query
+        self._contexts: dict[str, Context] | None = None
+        self._merged: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+    def contexts(self) -> dict[str, Context]:
+        if self._contexts is None:
+            contexts: dict[str, Context] = {}
+            for raw in _raw_contexts(self._query):
+                short = raw["name"].rsplit("/", 1)[-1].lower()
+                lifespan = as_number(raw.get("lifespanCount"), None)
+                contexts[short] = Context(short, None if lifespan is None else int(lifespan),
+                                          MappingProxyType(dict(as_mapping(raw.get("parameters")))))
+            self._contexts = contexts
+        return self._contexts
+
+    def _merge(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self._merged is None:
+            self._merged = merge_parameters(
+                [c.parameters for c in self.contexts().values() if not c.name.startswith("__")],
+                as_mapping(self._query.get("parameters")))
+        return self._merged
+
+    def parameters(self) -> dict[str, Any]:
+        return self._merge()[0]
+
+    def original(self) -> dict[str, Any]:
+        return self._merge()[1]
 
 
 def merge_parameters(context_params: list[Mapping[str, Any]],

@@ -53,10 +53,17 @@ class Intent:
     webhook: bool = True
     inline: bool = False               # no I/O: run on the request thread (see deadline.run)
     translated_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)   # language -> phrases
+    blocking: str = "any"              # what it may wait on: "any", "firestore" or "none"
 
     def phrases_in(self, language: str) -> tuple[str, ...]:
         """Training phrases for one language: `phrases` are the default language's."""
         return self.translated_phrases.get(language, ()) if language != DEFAULT_LANGUAGE else self.phrases
+
+    @property
+    def on_request_thread(self) -> bool:
+        """Run without the worker-thread hand-off: nothing to wait on, or only Firestore,
+        whose every RPC the store's interceptor already bounds by the time left."""
+        return self.inline or self.blocking in ("none", "firestore")
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class EntityType:
         return {value: list(dict.fromkeys([*synonyms, *extra.get(value, [])])) for value, synonyms in base.items()}
 
 
+BLOCKING = ("any", "firestore", "none")
 _intents: dict[str, Intent] = {}
 _lookup: dict[str, Intent] = {}
 _entities: dict[str, EntityType] = {}
@@ -105,7 +113,7 @@ def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = 
            params: Mapping[str, Param] | None = None,
            input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
            events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
-           webhook: bool = True, inline: bool = False) -> Callable[[Handler], Handler]:
+           webhook: bool = True, inline: bool = False, blocking: str = "any") -> Callable[[Handler], Handler]:
     """Declare an intent and register the decorated function as its handler. `phrases` mark
     parameters as `[text](param)`; the declaration also feeds the agent export and /healthz.
 
@@ -119,7 +127,15 @@ def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = 
 
     `inline=True` is for handlers that do no I/O and return at once (a greeting, help): they
     run on the request thread, saving the ~100 µs hand-off to a worker thread, and the
-    deadline cannot interrupt them."""
+    deadline cannot interrupt them.
+
+    `blocking` says what the handler may wait on. "any" (the default: an HTTP call, a lock,
+    a sleep) runs it on a worker thread that the request thread stops waiting for when the
+    deadline comes. "firestore" means its only waits are Firestore RPCs through `store`,
+    each of which is cut to the time left, so it runs on the request thread and saves the
+    hand-off; declare it only when that is true. "none" is the same as `inline=True`."""
+    if blocking not in BLOCKING:
+        raise ValueError(f"intent {name!r}: blocking={blocking!r}, expected one of {', '.join(BLOCKING)}")
 
     by_language: dict[str, tuple[str, ...]] = (
         {lang: tuple(p) for lang, p in phrases.items()} if isinstance(phrases, Mapping)
@@ -129,7 +145,8 @@ def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = 
     def register(handler: Handler) -> Handler:
         declared = Intent(name, handler, default_phrases, dict(params or {}), tuple(input_contexts),
                           tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
-                          tuple(events), parent, tuple(aliases), fallback, webhook, inline, dict(by_language))
+                          tuple(events), parent, tuple(aliases), fallback, webhook, inline, dict(by_language),
+                          blocking)
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())
             if existing is not None and existing.handler is not handler:

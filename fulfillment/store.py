@@ -11,6 +11,7 @@ has to remember to:
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import threading
@@ -48,9 +49,14 @@ def client() -> firestore.Client:
     """The process's Firestore client (created on first use, then reused)."""
     global _client
     if _client is None:
-        with _client_lock:
+        # The warm-up may be creating it: wait no longer than the request's budget allows.
+        if not _client_lock.acquire(timeout=timeout()):
+            raise DeadlineExpired("the Firestore client is still being created")
+        try:
             if _client is None:
                 _client = _make_client()
+        finally:
+            _client_lock.release()
     return _client
 
 
@@ -103,6 +109,26 @@ def timeout(default: float = MAX_RPC_S) -> float:
     if measure is None:
         return default
     return max(min(measure.remaining() - MARGIN_S, default), 0.001)
+
+
+# Handlers declared blocking="firestore" run on the request thread only while the database
+# answers: the interceptor bounds each RPC, but not the client library's sleeps between
+# retries, which grow past the budget when RPCs fail fast (an unreachable database). After
+# a failure, such handlers go back to the worker thread for HEALTH_WINDOW_S, and a request
+# already on the request thread makes no further attempt.
+HEALTH_WINDOW_S = 30.0
+_failed_at = -1e9
+on_request_thread: contextvars.ContextVar[bool] = contextvars.ContextVar("on_request_thread", default=False)
+
+
+def healthy() -> bool:
+    """No Firestore RPC has failed in the last HEALTH_WINDOW_S seconds."""
+    return time.monotonic() - _failed_at > HEALTH_WINDOW_S
+
+
+def _note_failure() -> None:
+    global _failed_at
+    _failed_at = time.monotonic()
 
 
 def in_flight(measure: telemetry.Measure) -> bool:
@@ -160,6 +186,9 @@ def _is_misconfigured(exc: BaseException) -> bool:
     return isinstance(exc, (api.Unauthenticated, api.PermissionDenied))
 
 
+_FAILING = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "RESOURCE_EXHAUSTED", "UNKNOWN"}
+
+
 def _interceptor() -> Any:
     """A gRPC interceptor for all four call shapes (built here so grpc loads lazily)."""
     import grpc
@@ -182,14 +211,23 @@ def _interceptor() -> Any:
                 return continuation(details, request)
             left = measure.remaining() - MARGIN_S
             if left <= 0:
+                _note_failure()
                 raise DeadlineExpired(f"no time left for {details.method}")
+            if on_request_thread.get() and not healthy():
+                raise DeadlineExpired(f"{details.method} not retried on the request thread: the database is failing")
             limit = left if details.timeout is None else min(details.timeout, left)
             with measure.lock:
                 measure.rpc_count += 1          # counted when it starts: streams left
                 measure.rpc_open += 1           # unread finish late, or never
             started = time.perf_counter()
 
-            def done(_: object) -> None:
+            def done(finished: Any) -> None:
+                try:
+                    code = finished.code()
+                except Exception:                # noqa: BLE001 - a call without a status
+                    code = None
+                if code is not None and code.name in _FAILING:
+                    _note_failure()
                 with measure.lock:
                     measure.rpc_ms += (time.perf_counter() - started) * 1000
                     measure.rpc_open -= 1

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fulfillment import store
+from fulfillment import store, warmup
 
 UTC = dt.timezone.utc
 OPEN_STATES = ["open", "acknowledged"]
@@ -77,7 +77,11 @@ def directory() -> _Directory:
     global _directory
     if time.monotonic() - _directory.loaded_at < _ttl():
         return _directory
-    with _directory_lock:
+    # Another thread (the warm-up, another request) may be loading it: wait no longer than
+    # this request's budget, as for an RPC, since the handler may run on the request thread.
+    if not _directory_lock.acquire(timeout=store.timeout()):
+        raise store.DeadlineExpired("the service directory is still loading")
+    try:
         if time.monotonic() - _directory.loaded_at < _ttl():
             return _directory
         db = store.client()
@@ -97,6 +101,8 @@ def directory() -> _Directory:
         fresh.loaded_at = time.monotonic()
         _directory = fresh
         return fresh
+    finally:
+        _directory_lock.release()
 
 
 def _norm(name: str) -> str:
@@ -167,6 +173,16 @@ def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
         if d["starts"] <= at:
             return Shift(team_id, d["starts"], d["ends"], d.get("primary") or {}, d.get("secondary") or None)
     return None
+
+
+def _warm() -> None:
+    """At instance start: the directory cached and the shift query run once, so the first
+    "who is on call" pays its one round trip and nothing else."""
+    directory()
+    current_shift("")
+
+
+warmup.on_start(_warm)
 
 
 def local_window(starts: dt.datetime, ends: dt.datetime, timezone: str) -> str:

@@ -8,7 +8,7 @@ NOTES = {"succeeded": "", "rolled_back": N_("It was rolled back."), "failed": N_
          "in_progress": N_("It is still rolling out.")}
 
 
-@intent("deploy.latest",
+@intent("deploy.latest", blocking="firestore",
         phrases={"en": ["when was [checkout](service) last deployed", "last deploy of [payments](service)",
                         "what version of [search](service) is live"],
                  "de": ["wann wurde [checkout](service) zuletzt deployt", "letztes deployment von [payments](service)",

@@ -4,7 +4,7 @@ from fulfillment.i18n import N_
 from intents._incident_change import change
 
 
-@intent("incident.acknowledge",
+@intent("incident.acknowledge", blocking="firestore",
         phrases={"en": ["acknowledge incident [42](number)", "ack [42](number)", "I'm on incident [7](number)",
                         "acknowledge [12](number)"],
                  "de": ["bestätige incident [42](number)", "ack [42](number)", "ich übernehme incident [7](number)"],

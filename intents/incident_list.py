@@ -21,7 +21,7 @@ def _scope(severity: int | None, service: str) -> str:
     return _("open incidents")
 
 
-@intent("incident.list",
+@intent("incident.list", blocking="firestore",
         phrases={"en": ["any open incidents", "what is on fire", "open incidents for [checkout](service)",
                         "any [sev 1](severity) incidents", "list incidents"],
                  "de": ["gibt es offene incidents", "was brennt", "offene incidents für [checkout](service)",

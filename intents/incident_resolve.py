@@ -4,7 +4,7 @@ from fulfillment.i18n import N_
 from intents._incident_change import change
 
 
-@intent("incident.resolve",
+@intent("incident.resolve", blocking="firestore",
         phrases={"en": ["resolve incident [42](number)", "close incident [7](number)", "incident [3](number) is fixed"],
                  "de": ["löse incident [42](number)", "schließe incident [7](number)", "incident [3](number) ist behoben"],
                  "fr": ["résous l'incident [42](number)", "ferme l'incident [7](number)",

@@ -5,7 +5,7 @@ from intents import _oncall
 from intents._replies import ask_for_service_or_team
 
 
-@intent("oncall.current",
+@intent("oncall.current", blocking="firestore",
         phrases={"en": ["who is on call for [payments](service)", "who has the pager for [checkout](service)",
                         "who's on call", "on call for the [platform team](service)",
                         "who do I call about [search](service)"],

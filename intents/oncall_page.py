@@ -9,7 +9,7 @@ from intents._replies import ask_for_service_or_team
 PENDING = "page-pending"
 
 
-@intent("oncall.page",
+@intent("oncall.page", blocking="firestore",
         phrases={"en": ["page the on-call for [checkout](service): [database is down](message)",
                         "page [payments](service)", "wake up whoever is on call for [search](service)",
                         "page the on-call for [checkout](service)"],

@@ -7,7 +7,7 @@ from intents import _oncall, _pages
 from intents.oncall_page import PENDING
 
 
-@intent("oncall.page.confirm", parent="oncall.page", input_contexts=[PENDING],
+@intent("oncall.page.confirm", blocking="firestore", parent="oncall.page", input_contexts=[PENDING],
         phrases={"en": ["yes", "yes page them", "do it", "confirm", "go ahead"],
                  "de": ["ja", "ja, pagen", "mach das", "bestätigen"], "fr": ["oui", "vas-y", "confirme"],
                  "es": ["sí", "hazlo", "confirma"], "pt_BR": ["sim", "pode mandar", "confirma"],

@@ -10,7 +10,7 @@ STATUS_NAMES = {"operational": N_("operational"), "degraded": N_("degraded"), "o
                 "maintenance": N_("maintenance")}
 
 
-@intent("service.status",
+@intent("service.status", blocking="firestore",
         phrases={"en": ["how is [checkout](service) doing", "status of [payments](service)",
                         "is [search](service) ok", "how's [auth](service)"],
                  "de": ["wie geht es [checkout](service)", "status von [payments](service)",

@@ -208,3 +208,49 @@ def test_wrong_types_in_scalar_fields_read_as_empty():
     cx["pageInfo"]["formInfo"] = {"parameterInfo": 3}
     cx["fulfillmentInfo"]["tag"] = 42
     assert dialect.parse(cx).intent == "42" and dialect.parse(cx).form == {}
+
+
+# ---- work in proportion to what the handler reads ---------------------------------------------
+
+class _CountingList(list):
+    """A list that counts how often the parser walks it."""
+
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_es_contexts_and_parameters_are_normalised_only_when_read():
+    body = es_request("welcome", params={"service": "payments"},
+                      contexts=[{"name": "c1", "lifespanCount": "2", "parameters": {"team": "platform"}}])
+    body["queryResult"]["outputContexts"] = _CountingList(body["queryResult"]["outputContexts"])
+    _CountingList.walks = 0
+    turn = dialect.parse(body)
+    assert turn.intent == "welcome" and turn.session_id                # what every request reads
+    assert _CountingList.walks == 0                                    # the contexts were not walked
+    assert turn.param("team") == "platform" and turn.param("service") == "payments"
+    context = turn.context("c1")
+    assert context is not None and context.lifespan == 2 and "team" not in turn.original
+    walks = _CountingList.walks
+    assert walks == 1
+    assert turn.has_context("C1") and dict(turn.parameters) == {"service": "payments", "team": "platform"}
+    assert _CountingList.walks == walks                                # built once, then reused
+
+
+def test_lazy_mapping_reads_like_the_dict_it_builds():
+    from fulfillment.lazy import Lazy
+
+    built = []
+
+    def build():
+        built.append(1)
+        return {"a": 1, "b": [2]}
+
+    lazy = Lazy(build)
+    assert not built
+    assert lazy == {"a": 1, "b": [2]} and lazy.get("c", 3) == 3 and "a" in lazy and len(lazy) == 2
+    assert list(lazy) == ["a", "b"] and dict(lazy.items()) == {"a": 1, "b": [2]} and built == [1]
+    with pytest.raises(TypeError):
+        lazy["a"] = 2  # type: ignore[index]                           # read-only, like the proxy was

@@ -13,5 +13,5 @@ def welcome(agent):
 @functions_framework.http
 def webhook(request):
     agent = WebhookClient(request.get_json())
-    agent.handle_request({"welcome": welcome})
+    agent.handle_request({"welcome": welcome, "Default Welcome Intent": welcome})
     return agent.response

@@ -8,7 +8,7 @@ TEXT = "Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was
 @functions_framework.http
 def webhook(request):
     parsed = WebhookRequest.from_json(request.get_data(as_text=True), ignore_unknown_fields=True)
-    assert parsed.query_result.intent.display_name == "welcome"
+    assert parsed.query_result.intent.display_name in ("welcome", "Default Welcome Intent")
     response = WebhookResponse(
         fulfillment_text=TEXT,
         fulfillment_messages=[

@@ -1,0 +1,58 @@
+"""The instance prepares the Firestore client, channel and directory as it starts, in the
+background: the first "who is on call" then pays its one round trip, nothing more, and a
+welcome is answered while the warm-up runs. (How much time that saves is a bench figure,
+bench/README.md; nothing here is timed.)"""
+import time
+
+from fulfillment.simulate import es_request
+
+from conftest import start_server, stop_server
+
+
+def _wait_for_warmup(server, seconds: float = 60) -> dict:
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        found = [e for e in server.log_entries() if str(e.get("message", "")).startswith("warm-up")]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError("no warm-up log line")
+
+
+def test_first_firestore_answer_pays_one_round_trip(emulator, seeded):
+    server = start_server({"FIRESTORE_EMULATOR_HOST": emulator.host}, name="warm")
+    try:
+        response, log = server.traced_post(es_request("welcome"))        # not held up by the warm-up
+        assert response.status_code == 200 and log["outcome"] == "ok" and log.get("firestore_rpcs", 0) == 0
+        assert _wait_for_warmup(server)["message"].startswith("warm-up done")
+        response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
+        assert log["outcome"] == "ok" and "is on call" in response.text
+        assert log["firestore_rpcs"] == 1
+    finally:
+        stop_server(server)
+
+
+def test_without_warmup_the_first_answer_fills_the_cache(emulator, seeded):
+    """The contrast that makes the test above mean something: 3 RPCs (2 for the directory)."""
+    server = start_server({"FIRESTORE_EMULATOR_HOST": emulator.host, "WARMUP": "0"}, name="cold")
+    try:
+        response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
+        assert log["outcome"] == "ok" and log["firestore_rpcs"] == 3
+        assert not [e for e in server.log_entries() if str(e.get("message", "")).startswith("warm-up")]
+    finally:
+        stop_server(server)
+
+
+def test_unreachable_database_warmup_gives_up_and_requests_stay_polite(emulator):
+    from emulator import free_port
+
+    server = start_server({"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}", "WARMUP_BUDGET_S": "1",
+                           "DEADLINE_ES_S": "1"}, name="warm-nodb")
+    try:
+        response, log = server.traced_post(es_request("welcome"))
+        assert log["outcome"] == "ok"
+        assert _wait_for_warmup(server)["message"].startswith("warm-up stopped early")
+        response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
+        assert response.status_code == 200 and log["outcome"] in ("db_unavailable", "timeout")
+    finally:
+        stop_server(server)
