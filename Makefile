@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint install bench reliability clean bootstrap
+.PHONY: run sample-alert sample-build test lint install bench reliability clean bootstrap
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ install: $(STAMP)
 ## Serve the webhook on http://127.0.0.1:8080 over a seeded Firestore emulator.
 run: $(STAMP)
 	$(PY) scripts/run_local.py
+
+## With `make run` going: a sample Cloud Monitoring alert (STATE=closed closes it) and build.
+sample-alert: $(STAMP)
+	$(PY) scripts/sample_events.py alert $(or $(STATE),open)
+
+sample-build: $(STAMP)
+	$(PY) scripts/sample_events.py build
 
 ## Lint, type-check, then run the whole suite (starts and stops its own emulator and servers).
 test: lint

@@ -3,13 +3,15 @@
 One request, end to end (see DESIGN.md):
   door (method, type, size, auth) -> parse (ES or CX) -> handler under the deadline
   -> render for the dialect and surface -> one log line and a Server-Timing header.
+Pub/Sub push deliveries (alerts, builds, pages) come in on /events/<name>: see events/.
 """
 from typing import Any
 
 import flask
 import functions_framework
 
-from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, router, telemetry, warmup
+import events
+from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry, warmup
 from fulfillment.config import settings
 from fulfillment.dialect import BadRequest
 
@@ -29,6 +31,8 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     try:
         if health.is_health_check(request.environ, cfg):
             return _respond(request, measure, 200, health.status(REGISTERED))
+        if push.is_push(request.environ):                          # Pub/Sub push: /events/<name>
+            return push.serve(request, events.HANDLERS, intake.read_json, _respond)
         auth.check(request)                                        # 401 unless Dialogflow
         body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400
         with measure.stage("parse"):

@@ -215,7 +215,7 @@ def finish(measure: Measure, request: Request, status: int, response_bytes: int,
     if len(line) > MAX_LINE_BYTES:
         line = _shrunk(entry)
     emit(line)
-    if method == "POST":
+    if method == "POST" and "event" not in entry:      # webhook turns only, not Pub/Sub pushes
         with _recent_lock:
             _recent.append((time.time(), latency_ms, entry.get("intent", ""), outcome))
     _current.set(None)

@@ -7,7 +7,10 @@ Collections (see data/seed.json and firestore.indexes.json):
                   (names denormalised so "who is on call" is one query)
   incidents/{n}   number, title, service, severity, status, opened_at, acknowledged_*, resolved_*
   deploys/{id}    service, version, by, at, status
-  pages/{id}      id derived from the Dialogflow turn, so a redelivered turn pages once
+  pages/{id}      id derived from the Dialogflow turn, so a redelivered turn pages once;
+                  status queued/delivering/delivered/retrying/failed, attempts[] (see _pages)
+  people/{id}     name, timezone, route{kind: chat|slack|webhook, url} (id: _pages.person_id)
+  alerts/{hash}   Cloud Monitoring incident id -> incident number (events/alerts.py)
 
 Services and teams change rarely; their directory is cached per process for
 DIRECTORY_TTL_S seconds (default 60) so that name resolution costs no round trip.
@@ -275,14 +278,16 @@ PAGE_RETENTION = dt.timedelta(days=30)      # Firestore's TTL policy on pages.ex
 
 
 def create_page(page_key: str, data: dict) -> bool:
-    """Create the page once; False if this very page already exists (a redelivered turn).
-    `expires_at` is what the TTL policy (make bootstrap) reads, so pages do not grow forever."""
+    """Create the page once, queued for delivery (see _pages: the page is the outbox);
+    False if this very page already exists (a redelivered turn). `expires_at` is what the TTL
+    policy (make bootstrap) reads, so pages do not grow forever."""
     from google.api_core.exceptions import AlreadyExists, Conflict
 
     ref = store.client().collection("pages").document(page_key)
     created = now()
     try:
-        ref.create({**data, "created_at": created, "expires_at": created + PAGE_RETENTION, "status": "sent"},
+        ref.create({**data, "created_at": created, "expires_at": created + PAGE_RETENTION, "status": "queued",
+                    "published_at": None, "attempts": []},
                    timeout=store.timeout())
     except (AlreadyExists, Conflict):
         return False

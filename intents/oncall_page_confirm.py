@@ -1,9 +1,9 @@
 """'yes' after a page request: create the page, exactly once per Dialogflow turn."""
 import uuid
 
-from fulfillment import Reply, Turn, as_text, hash_session, intent
+from fulfillment import Reply, Turn, as_text, intent, store
 from fulfillment.i18n import _
-from intents import _oncall
+from intents import _oncall, _pages
 from intents.oncall_page import PENDING
 
 
@@ -31,10 +31,11 @@ def oncall_page_confirm(turn: Turn) -> Reply:
     who = as_text(shift.primary.get("name"))[:100] or _("the on-call")
     # Dialogflow's turn id, else the id the page request was given, else this turn alone.
     key = _oncall.page_id(turn.turn_id or as_text(values.get("page_nonce"))[:64], uuid.uuid4().hex)
-    session = hash_session(turn.session_id)             # stored like the logs: a pseudonym
-    by = session if turn.caller_id == turn.session_id else turn.caller_id
+    by, session = _pages.asker(turn)                    # the session stored like the logs: a pseudonym
     created = _oncall.create_page(key, {"service": thing.id, "oncall": who, "message": message,
                                         "by": by, "turn": turn.turn_id, "session": session})
+    if created:
+        _pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
     text = (_("Paged {who} for {target}.", who=who, target=target) if created
             else _("Paged {who} for {target}. (I had already sent this one.)", who=who, target=target))
     return (Reply.say(text)

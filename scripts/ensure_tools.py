@@ -20,6 +20,16 @@ else:
     sys.exit("No Firestore emulator: install the Google Cloud CLI with its cloud-firestore-emulator "
              "component and Java, or Node.js and npm for the fallback.")
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pubsub_emulator  # noqa: E402
+
+if pubsub_emulator.available() and shutil.which("gcloud") and shutil.which("apt-get") and os.geteuid() == 0:
+    print("installing Google's Pub/Sub emulator for the event tests (apt-get google-cloud-cli-pubsub-emulator)")
+    subprocess.run("apt-get install -y -qq google-cloud-cli-pubsub-emulator >/dev/null 2>&1 || "
+                   "gcloud components install pubsub-emulator --quiet >/dev/null 2>&1", shell=True, check=False)
+if pubsub_emulator.available():
+    print(f"Pub/Sub emulator: {pubsub_emulator.available()}; the emulator-backed event tests will skip")
+
 if not shutil.which("wrk") and shutil.which("apt-get") and os.geteuid() == 0:
     print("installing wrk for the benchmarks (apt-get)")
     subprocess.run("apt-get install -y -qq wrk >/dev/null 2>&1 || "

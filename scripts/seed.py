@@ -37,6 +37,8 @@ def documents(data: dict, now: dt.datetime) -> list[tuple[str, str, dict]]:
             if rotation.get("secondary") and len(people) > 1:
                 shift["secondary"] = people[(i + 1) % len(people)]
             docs.append(("shifts", f"{tid}-{begins:%Y%m%dT%H}", shift))
+    for pid, person in data.get("people", {}).items():
+        docs.append(("people", pid, person))
     for number, incident in data["incidents"].items():
         fields = {k: v for k, v in incident.items() if not k.endswith("_minutes_ago")}
         for key, minutes in incident.items():

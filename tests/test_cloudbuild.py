@@ -92,12 +92,15 @@ def test_runtime_requirements_are_pinned_and_lean():
     lines = [item for item in (ROOT / "requirements.txt").read_text().splitlines() if item and not item.startswith("#")]
     assert all("==" in item for item in lines)
     names = {item.split("==")[0] for item in lines}
-    assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson", "babel"}
+    # google-cloud-pubsub publishes confirmed pages (imported on the first page, never at start)
+    assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson", "babel",
+                     "google-cloud-pubsub"}
 
 
 def test_deployed_function_does_not_import_dev_packages():
     code = ("import sys, main; heavy = [m for m in sys.modules if m.startswith(('google.cloud.dialogflow', "
-            "'google.cloud.firestore', 'numpy', 'matplotlib', 'pytest', 'google.cloud.logging', 'babel'))]; print(heavy)")
+            "'google.cloud.firestore', 'numpy', 'matplotlib', 'pytest', 'google.cloud.logging', 'babel', "
+            "'google.cloud.pubsub', 'icalendar'))]; print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1"})
     assert result.returncode == 0, result.stderr

@@ -1,0 +1,137 @@
+"""Pages that reach a person: the page document is the outbox.
+
+A page is stored first (status "queued", `published_at` None), then handed to the Pub/Sub
+topic `PAGES_TOPIC`; `published_at` is set once Pub/Sub has it. A page stored but never
+published (Pub/Sub down, the instance gone) is found by `flush_outbox` and published
+again. Publishing twice is harmless: delivery (events/pages.py) claims the page document
+before sending and acknowledges a page already delivered without sending it again.
+
+Statuses: queued -> delivering -> delivered | retrying -> ... -> failed (after
+PAGE_MAX_ATTEMPTS failed attempts). Every attempt is recorded on the page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+import unicodedata
+from typing import Any
+
+from fulfillment import Turn, hash_session, store
+from fulfillment.config import settings
+from intents import _oncall
+
+log = logging.getLogger("fulfillment")
+_publisher: Any = None
+_publisher_lock = threading.Lock()
+
+
+def topic() -> str:
+    """Full topic path from PAGES_TOPIC (a short name or projects/.../topics/...), or ""."""
+    name = os.environ.get("PAGES_TOPIC", "").strip()
+    if not name or name.startswith("projects/"):
+        return name
+    return f"projects/{settings().project}/topics/{name}"
+
+
+def max_attempts() -> int:
+    try:
+        return max(1, int(os.environ.get("PAGE_MAX_ATTEMPTS", "") or 5))
+    except ValueError:
+        return 5
+
+
+def asker(turn: Turn) -> tuple[str, str]:
+    """(who asked, their session) as pages store them: a caller known only by the session
+    is stored as the session's pseudonym, like the logs."""
+    session = hash_session(turn.session_id)
+    return (session if turn.caller_id == turn.session_id else turn.caller_id), session
+
+
+def person_id(name: str) -> str:
+    """'Luis García' -> 'luis-garcia': how people documents are keyed."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def publisher() -> Any:
+    """The process's Pub/Sub publisher (imported and created on first page, not at start)."""
+    global _publisher
+    if _publisher is None:
+        with _publisher_lock:
+            if _publisher is None:
+                from google.cloud.pubsub_v1 import PublisherClient
+
+                _publisher = PublisherClient()
+    return _publisher
+
+
+def publish(page_key: str, timeout: float = 3.0) -> bool:
+    """Hand the page to Pub/Sub and note when; False leaves it queued for `flush_outbox`."""
+    path = topic()
+    if not path:
+        return False
+    try:
+        future = publisher().publish(path, json.dumps({"page": page_key}).encode(), page_id=page_key)
+        future.result(timeout=timeout)
+    except Exception as exc:          # Pub/Sub down or slow: the outbox sweep publishes it later
+        log.warning("page %s stays queued: publishing failed (%s)", page_key, type(exc).__name__)
+        return False
+    try:
+        store.client().collection("pages").document(page_key).update(
+            {"published_at": _oncall.now()}, timeout=store.timeout())
+    except Exception as exc:          # published all the same; a second publish is harmless
+        log.warning("page %s published but not marked (%s)", page_key, type(exc).__name__)
+    return True
+
+
+def flush_outbox(older_than_s: float | None = None, limit: int = 50) -> int:
+    """Publish pages stored but never published, older than OUTBOX_AFTER_S (30 s: longer
+    than a turn could still be publishing its own page)."""
+    from google.cloud.firestore_v1 import FieldFilter
+
+    if older_than_s is None:
+        try:
+            older_than_s = float(os.environ.get("OUTBOX_AFTER_S", "") or 30.0)
+        except ValueError:
+            older_than_s = 30.0
+    cutoff = _oncall.now() - dt.timedelta(seconds=older_than_s)
+    query = (store.client().collection("pages")
+             .where(filter=FieldFilter("published_at", "==", None)).limit(limit))
+    sent = 0
+    for doc in list(query.stream(timeout=store.timeout())):
+        page = doc.to_dict() or {}
+        if page.get("created_at") and page["created_at"] <= cutoff and page.get("status") == "queued":
+            sent += publish(doc.id)
+    return sent
+
+
+def latest_by(caller: str, person: str = "", limit: int = 10) -> dict[str, Any] | None:
+    """The caller's most recent page (to `person`, when named)."""
+    from google.cloud.firestore_v1 import FieldFilter, Query
+
+    query = (store.client().collection("pages").where(filter=FieldFilter("by", "==", caller))
+             .order_by("created_at", direction=Query.DESCENDING).limit(limit))
+    wanted = person_id(person) if person else ""
+    for doc in list(query.stream(timeout=store.timeout())):
+        page = doc.to_dict() or {}
+        name = person_id(str(page.get("oncall", "")))
+        if not wanted or wanted == name or wanted in name.split("-"):
+            return page
+    return None
+
+
+def person_route(name: str) -> tuple[str, dict[str, Any] | None]:
+    """(person id, their route {kind, url}) from people/{id}, route None when unknown."""
+    ident = person_id(name)
+    if not ident:
+        return ident, None
+    snapshot = store.client().collection("people").document(ident).get(timeout=store.timeout())
+    route = (snapshot.to_dict() or {}).get("route") if snapshot.exists else None
+    return ident, route if isinstance(route, dict) else None
+
+
+def when(moment: dt.datetime | None) -> str:
+    return f"{moment:%H:%M} UTC" if moment else "an unknown time"
