@@ -144,7 +144,10 @@ def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server
     port = emulator_script.free_port()
     log_path = ROOT / ".local" / f"{name}-{port}.log"
     log_path.parent.mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    # The start-up warm-up (fulfillment/warmup.py) is off unless a test asks for it: it fills the
+    # directory cache in the background, and a test that resets the database meanwhile would
+    # leave it caching an empty directory for DIRECTORY_TTL_S. tests/test_warmup.py covers it.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WARMUP": "0", **(env_extra or {})}
     env = {key: value for key, value in env.items() if value is not None}     # None: unset it
     process = subprocess.Popen(
         webhook_server.command(port),

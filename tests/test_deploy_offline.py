@@ -185,10 +185,10 @@ def test_indexes_created_once_and_waited_for_until_ready(deployed):
     creates = [c for c in calls if "create" in c]
     assert len(creates) == len(json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"])
     assert sum("list" in c for c in calls) >= 2                         # polled until READY
-    assert "all 5 indexes READY" in deployed.build["indexes"].result.stdout
+    assert f"all {len(creates)} indexes READY" in deployed.build["indexes"].result.stdout
     again = run_step(deployed.fake, step("indexes"), deployed.work, substitutions(PROJECT),
                      {"INDEX_POLL_SECONDS": "0.05"})
-    assert again.returncode == 0 and "create" not in again.stdout, again.stdout
+    assert again.returncode == 0 and "composite create" not in again.stdout, again.stdout
 
 
 def _env_vars(argv):

@@ -20,7 +20,7 @@ def _wait_for_warmup(server, seconds: float = 60) -> dict:
 
 
 def test_first_firestore_answer_pays_one_round_trip(emulator, seeded):
-    server = start_server({"FIRESTORE_EMULATOR_HOST": emulator.host}, name="warm")
+    server = start_server({"FIRESTORE_EMULATOR_HOST": emulator.host, "WARMUP": "1"}, name="warm")
     try:
         response, log = server.traced_post(es_request("welcome"))        # not held up by the warm-up
         assert response.status_code == 200 and log["outcome"] == "ok" and log.get("firestore_rpcs", 0) == 0
@@ -46,7 +46,7 @@ def test_without_warmup_the_first_answer_fills_the_cache(emulator, seeded):
 def test_unreachable_database_warmup_gives_up_and_requests_stay_polite(emulator):
     from emulator import free_port
 
-    server = start_server({"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}", "WARMUP_BUDGET_S": "1",
+    server = start_server({"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}", "WARMUP": "1", "WARMUP_BUDGET_S": "1",
                            "DEADLINE_ES_S": "1"}, name="warm-nodb")
     try:
         response, log = server.traced_post(es_request("welcome"))
