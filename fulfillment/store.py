@@ -139,9 +139,14 @@ def is_unavailable(exc: BaseException | None) -> bool:
     """Is this the database failing (unreachable, too slow, overloaded), not our bug?
 
     The chain counts: a failed transaction's clean-up can raise on top of the real cause."""
+    return _anywhere_in_chain(exc, _is_unavailable)
+
+
+def _anywhere_in_chain(exc: BaseException | None, test: Callable[[BaseException], bool]) -> bool:
+    """Does `test` hold for the exception or one of its causes (at most 10 deep)?"""
     seen = 0
     while exc is not None and seen < 10:
-        if _is_unavailable(exc):
+        if test(exc):
             return True
         exc, seen = (exc.__cause__ or exc.__context__), seen + 1
     return False
@@ -166,13 +171,7 @@ MISCONFIGURED_FIX = ("Firestore refused us or we have no credentials: give the f
 
 def is_misconfigured(exc: BaseException) -> bool:
     """Is this our deployment's fault (no credentials, no permission), which waiting won't fix?"""
-    current: BaseException | None = exc
-    seen = 0
-    while current is not None and seen < 10:
-        if _is_misconfigured(current):
-            return True
-        current, seen = (current.__cause__ or current.__context__), seen + 1
-    return False
+    return _anywhere_in_chain(exc, _is_misconfigured)
 
 
 def _is_misconfigured(exc: BaseException) -> bool:
