@@ -71,6 +71,43 @@ def test_shift_window_in_the_persons_own_time_zone():
     assert _oncall.local_window(starts, ends, "Not/AZone") == "Fri 00:00 to Sat 00:00 UTC"
 
 
+def test_current_shift_with_overlaps_nested_cover_and_gaps(seeded):
+    """The shift covering the moment, whatever else the rotation holds: of two covering
+    shifts (a hand-over) the one ending first; a long shift still found behind several
+    short future ones that end before it (cover shifts nested inside it); none in a gap, at
+    the very end of a shift, or just before the next one starts."""
+    from google.cloud.firestore_v1 import FieldFilter
+
+    team = "overlap-team"
+    at = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
+    hour = dt.timedelta(hours=1)
+    shifts = {"night": (at - 20 * hour, at - 10 * hour),             # over: a gap until "long"
+              "long": (at - 2 * hour, at + 22 * hour),               # covers `at`...
+              "cover-1": (at + hour, at + 2 * hour),                 # ...with covers nested in it
+              "cover-2": (at + 3 * hour, at + 4 * hour),             # that end before it does
+              "cover-3": (at + 5 * hour, at + 6 * hour),
+              "cover-4": (at + 7 * hour, at + 8 * hour),
+              "handover": (at + 21 * hour, at + 40 * hour)}          # overlaps the end of "long"
+    for doc in seeded.collection("shifts").where(filter=FieldFilter("team", "==", team)).stream():
+        doc.reference.delete()
+    for name, (starts, ends) in shifts.items():
+        seeded.collection("shifts").document(f"{team}-{name}").set(
+            {"team": team, "starts": starts, "ends": ends, "primary": {"name": name, "timezone": "UTC"}})
+
+    def who(moment):
+        shift = _oncall.current_shift(team, moment)
+        return shift and shift.primary["name"]
+
+    assert who(at) == "long"                              # behind four nested covers ending sooner
+    assert who(at + 90 * dt.timedelta(minutes=1)) == "cover-1"      # inside a cover: it ends first
+    assert who(at + 21.5 * hour) == "long"                # hand-over: both cover, "long" ends first
+    assert who(at + 22 * hour) == "handover"              # "long" has ended at that instant
+    assert who(at - 5 * hour) is None                     # the gap after "night"
+    assert who(at - 2 * hour - dt.timedelta(seconds=1)) is None     # "long" not started yet
+    assert who(at - 2 * hour) == "long"                   # starts inclusive, ends exclusive
+    assert who(at + 40 * hour) is None                    # the rotation has run out
+
+
 def test_oncall_unknown_service_suggests_close_matches(server, seeded):
     text, out, log = ask(server, "oncall.current", service="paymnts")
     assert "don't know" in text and "Payments" in text and "Payments" in chips(out)

@@ -27,11 +27,12 @@ def webhook(request):
     team = TEAM_OF.get(service)
     now = dt.datetime.now(dt.timezone.utc)
     query = (db.collection("shifts").where(filter=FieldFilter("team", "==", team))
-             .where(filter=FieldFilter("ends", ">", now)).order_by("ends").limit(3))
+             .where(filter=FieldFilter("ends", ">", now)).where(filter=FieldFilter("starts", "<=", now))
+             .order_by("ends").limit(1))
     text = f"Nobody is on call for {service} right now."
     for doc in query.stream():
         shift = doc.to_dict()
-        if shift["starts"] <= now:
+        if shift:
             primary = shift["primary"]
             zone = ZoneInfo(primary.get("timezone") or TEAMS[team].get("timezone", "UTC"))
             start, end = shift["starts"].astimezone(zone), shift["ends"].astimezone(zone)
