@@ -11,10 +11,12 @@ import flask
 import functions_framework
 
 import events
-from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry, warmup
-from fulfillment.config import settings
-from fulfillment.dialect import BadRequest
+import intents
+from fulfillment import app, auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry, warmup
+from fulfillment.errors import BadRequest
+from fulfillment.settings import settings
 
+app.configure(intents.APP)       # Watchkeeper's wording, realm, settings: a bad setting stops start-up here
 telemetry.install_log_handler()
 REGISTERED = router.load(*settings().intent_packages)     # startup check: every intent imports
 auth.startup_check()
@@ -46,12 +48,12 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
             payload = dialect.encode(result.reply, turn)           # ES or CX JSON, under 64 KiB
         return _respond(request, measure, 200, payload)
     except BadRequest as exc:
-        measure.fields.setdefault("outcome", "unauthorized" if exc.status in (401, 503) else "bad_request")
+        measure.fields.setdefault("outcome", exc.outcome)
         measure.fields["error"] = str(exc)
         return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
         measure.fields.update(telemetry.crash_fields())
-        apology = i18n.translate(i18n.from_body(body), deadline.MESSAGES["handler_error"])
+        apology = i18n.translate(i18n.from_body(body), app.current().message("handler_error"))
         return _respond(request, measure, 200, dialect.apology(body, apology))
 
 

@@ -1,10 +1,14 @@
 """A small Dialogflow (ES and CX) fulfillment framework: Turn in, Reply out.
 
-Handlers import what they need from here; nothing heavy is imported at start-up.
+Handlers import what they need from here; nothing heavy is imported at start-up. An
+application describes itself once with `configure(App(...))` (see fulfillment/app.py).
 """
+from .app import App, configure
 from .reply import Button, ListItem, Reply
 from .router import Param, entity, intent
+from .settings import section, setting
 from .telemetry import hash_session
 from .turn import Turn, as_text
 
-__all__ = ["Button", "ListItem", "Param", "Reply", "Turn", "as_text", "entity", "hash_session", "intent"]
+__all__ = ["App", "Button", "ListItem", "Param", "Reply", "Turn", "as_text", "configure", "entity",
+           "hash_session", "intent", "section", "setting"]

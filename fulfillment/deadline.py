@@ -22,15 +22,15 @@ import traceback
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import router, store, telemetry
-from .i18n import N_, _
+from . import app, router, store, telemetry
+from .i18n import _
 from .reply import Reply
 from .turn import Turn
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-    from .config import Settings
+    from .settings import Settings
 
 log = logging.getLogger("fulfillment")
 
@@ -55,22 +55,13 @@ class Outcome:
     detail: str = ""
 
 
-# What the user hears when things go wrong (English msgids, translated when used); an
-# application may reword them at import (Watchkeeper's intents package does, for the database).
-MESSAGES = {
-    "timeout": N_("Sorry, that is taking too long. Please try again in a moment."),
-    "handler_error": N_("Sorry, something went wrong on my side. Please try again."),
-    "db_unavailable": N_("Sorry, I can't reach the database right now. Please try again in a minute."),
-}
-
-
 def _apology(kind: str) -> Reply:
-    """The polite sentence for `kind`, in the request's language."""
-    return Reply.say(_(MESSAGES[kind]))
+    """The polite sentence for `kind` (the app's wording, see fulfillment.app), in the request's language."""
+    return Reply.say(_(app.current().message(kind)))
 
 
 def budget_for(turn: Turn, settings: Settings) -> float:
-    return settings.es_budget_s if turn.dialect == "es" else settings.cx_budget_s
+    return settings.es_budget_s if turn.dialect == "es" else settings.cx_deadline_s
 
 
 def _call(chosen: router.Intent, is_fallback: bool, turn: Turn) -> Outcome:
@@ -78,7 +69,7 @@ def _call(chosen: router.Intent, is_fallback: bool, turn: Turn) -> Outcome:
         reply = chosen.handler(turn)
     except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
         if store.is_misconfigured(exc):      # the user hears the database sentence; we get the fix
-            return Outcome(Reply.say(MESSAGES["db_unavailable"]), "misconfigured",
+            return Outcome(_apology("db_unavailable"), "misconfigured",
                            f"{type(exc).__name__}: {str(exc)[:300]} -- {store.MISCONFIGURED_FIX}")
         if store.is_unavailable(exc):
             return Outcome(_apology("db_unavailable"), "db_unavailable",

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from typing import Any
 
 from . import cx, es, i18n, limits
+from .errors import BadRequest
 from .reply import Reply
 from .turn import Turn
 
@@ -16,15 +17,6 @@ _CX_KEYS = {"fulfillmentInfo", "fulfillment_info", "sessionInfo", "session_info"
             "page_info", "intentInfo", "intent_info", "detectIntentResponseId",
             "detect_intent_response_id", "triggerEvent", "trigger_event", "triggerIntent",
             "trigger_intent"}
-
-
-class BadRequest(ValueError):
-    """A body we cannot serve; the message is safe to show the caller."""
-
-    def __init__(self, message: str, status: int = 400, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 def detect(body: Any) -> str:

@@ -12,14 +12,13 @@ has to remember to:
 from __future__ import annotations
 
 import contextvars
-import os
 import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import telemetry
-from .config import settings
+from .settings import settings
 
 if TYPE_CHECKING:                       # imported lazily at run time (cold start)
     import grpc
@@ -68,7 +67,7 @@ def _make_client() -> firestore.Client:
 
     cfg = settings()
     kwargs: dict[str, Any] = {"project": cfg.project, "database": cfg.database}
-    if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+    if cfg.emulator:
         from google.auth.credentials import AnonymousCredentials
         kwargs["credentials"] = AnonymousCredentials()
     db = firestore.Client(**kwargs)

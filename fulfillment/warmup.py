@@ -26,6 +26,7 @@ import time
 from typing import Callable
 
 from . import store, telemetry
+from .settings import settings
 
 log = logging.getLogger("fulfillment")
 
@@ -44,7 +45,7 @@ def on_start(hook: Callable[[], object]) -> None:
 
 
 def enabled() -> bool:
-    return bool(_hooks) and os.environ.get("WARMUP", "1") != "0"
+    return bool(_hooks) and settings().warmup
 
 
 def start() -> None:
@@ -111,7 +112,4 @@ def _work() -> int:
 
 
 def _budget() -> float:
-    try:
-        return float(os.environ.get("WARMUP_BUDGET_S", "5"))
-    except ValueError:
-        return 5.0
+    return settings().warmup_budget_s

@@ -13,8 +13,8 @@ from conftest import assert_valid_response
 
 
 @pytest.mark.parametrize("dialect_name,build", [("es", es_request), ("cx", cx_request)])
-def test_a_bug_in_rendering_still_answers(monkeypatch, capfd, dialect_name, build):
-    monkeypatch.setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
+def test_a_bug_in_rendering_still_answers(monkeypatch, setenv, capfd, dialect_name, build):
+    setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
     import main
     from fulfillment import dialect
 

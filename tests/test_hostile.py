@@ -346,7 +346,7 @@ def test_no_credentials_is_misconfigured_not_a_crash(emulator, tmp_path):
 def test_permission_denied_is_misconfigured_not_an_outage():
     from google.api_core import exceptions as api
 
-    from fulfillment import Turn, deadline, router, store
+    from fulfillment import Turn, app, deadline, router, store
     for exc in (api.PermissionDenied("no"), api.Unauthenticated("no")):
         assert store.is_misconfigured(exc) and not store.is_unavailable(exc)
 
@@ -354,7 +354,7 @@ def test_permission_denied_is_misconfigured_not_an_outage():
             raise exc
         outcome = deadline._call(router.Intent("x", handler), False, Turn(dialect="es"))
         assert outcome.outcome == "misconfigured" and "roles/datastore.user" in outcome.detail
-        assert outcome.reply.texts == [deadline.MESSAGES["db_unavailable"]]
+        assert outcome.reply.texts == [app.current().message("db_unavailable")]
     assert store.is_unavailable(api.ServiceUnavailable("down")) and not store.is_misconfigured(api.ServiceUnavailable("x"))
 
 
