@@ -67,9 +67,9 @@ def encode(reply: Reply, turn: Turn) -> bytes:
     """The response body: rendered for the dialect and surface, cut under 64 KiB.
 
     Handlers often return the same immutable Reply object (a greeting, help). Without
-    contexts or a followup its bytes depend only on dialect and surface, so they are kept
+    contexts, memories or a followup its bytes depend only on dialect and surface, so they are kept
     (the Reply itself is held, so its id cannot be reused while cached)."""
-    if reply.contexts or reply.followup:
+    if reply.contexts or reply.memories or reply.followup:
         return limits.fit(reply, lambda r: render(r, turn))
     key = (id(reply), turn.dialect, turn.surface)
     with _rendered_lock:
