@@ -23,7 +23,7 @@ import uuid
 import zipfile
 from typing import Any, Callable
 
-from . import app, i18n, router
+from . import app, entities, i18n, router
 from .settings import settings
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
@@ -133,7 +133,7 @@ def files(language: str | None = None, languages: list[str] | None = None) -> di
         for lang in languages:
             if intent.phrases_in(lang):
                 out[f"intents/{name}_usersays_{es_language(lang)}.json"] = usersays(intent, lang)
-    for entity in router.entities().values():
+    for entity in entities.entities().values():
         out[f"entities/{entity.name}.json"] = {
             "id": _id("entity", entity.name), "name": entity.name, "isOverridable": True, "isEnum": False,
             "isRegexp": False, "automatedExpansion": False, "allowFuzzyExtraction": entity.fuzzy}
@@ -169,6 +169,6 @@ def write_export(out: str, what: str, build: Callable[[], bytes]) -> int:
     data = build()
     with open(out, "wb") as f:
         f.write(data)
-    print(f"wrote {out}: {what}, {len(names)} intents, {len(router.entities())} entity types, {len(data)} bytes",
+    print(f"wrote {out}: {what}, {len(names)} intents, {len(entities.entities())} entity types, {len(data)} bytes",
           file=sys.stderr)
     return 0

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import app, i18n, router
+from . import app, entities, i18n, router
 from .agent_export import _ANNOTATION, _id, file_name, write_export, zip_files
 from .settings import settings
 
@@ -175,7 +175,7 @@ def files(languages: list[str] | None = None) -> dict[str, Any]:
                 out[f"intents/{name}/trainingPhrases/{cx_language(lang)}.json"] = {"trainingPhrases": phrases}
         if _needs_form(intent):
             out[f"flows/{START_FLOW}/pages/{file_name(page_name(intent))}.json"] = form_page(intent, languages)
-    for entity in router.entities().values():
+    for entity in entities.entities().values():
         out[f"entityTypes/{entity.name}/{entity.name}.json"] = {
             "name": _id("cx-entity", entity.name), "displayName": entity.name, "kind": "KIND_MAP",
             "enableFuzzyExtraction": entity.fuzzy}

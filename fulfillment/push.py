@@ -28,7 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from . import auth, store, telemetry
+from . import auth, logline, store, timing
 from .errors import BadRequest, NotConfigured
 from .settings import settings
 
@@ -145,7 +145,7 @@ def budget_s() -> float:
 def serve(request: Any, handlers: Mapping[str, Handler],
           read_json: Callable[[Any, int], Any], respond: Callable[..., Any]) -> Any:
     """One push delivery, end to end: auth, envelope, handler, exactly one log line."""
-    measure = telemetry.begin()
+    measure = timing.begin()
     measure.deadline = measure.started + budget_s()
     path = str(request.environ.get("PATH_INFO", ""))
     name = path[len(PREFIX):].strip("/")
@@ -184,5 +184,5 @@ def serve(request: Any, handlers: Mapping[str, Handler],
         if store.is_unavailable(exc):               # retried by Pub/Sub: nothing is lost
             measure.fields.update({"outcome": "db_unavailable", "reason": type(exc).__name__})
             return respond(request, measure, 503, {"outcome": "db_unavailable"})
-        measure.fields.update(telemetry.crash_fields())
+        measure.fields.update(logline.crash_fields())
         return respond(request, measure, 500, {"outcome": "handler_error"})

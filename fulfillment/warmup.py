@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Callable
 
-from . import store, telemetry
+from . import store, timing
 from .settings import settings
 
 log = logging.getLogger("fulfillment")
@@ -103,7 +103,7 @@ def _run() -> None:
 
 
 def _work() -> int:
-    measure = telemetry.begin()                  # a budget for the warm-up's own RPCs
+    measure = timing.begin()                  # a budget for the warm-up's own RPCs
     measure.deadline = measure.started + _budget()
     for hook in _hooks:          # first: a hook takes its cache's lock before the slow import,
         hook()                   # so a request arriving meanwhile waits for it, not redoes it

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fulfillment import Reply, app, deadline, router, store, telemetry
+from fulfillment import Reply, app, deadline, router, store, timing
 from fulfillment.dialect import parse
 from fulfillment.simulate import es_request
 
@@ -42,12 +42,13 @@ def test_intents():
 
 
 def _run(name, budget=5.0, **params):
-    measure = telemetry.begin()
+    measure = timing.begin()
     measure.deadline = measure.started + budget
     try:
-        return deadline.run(parse(es_request(name, params=params)), measure)
+        turn = parse(es_request(name, params=params))
+        return deadline.run(*router.intent_for(turn), turn, measure)
     finally:
-        telemetry._current.set(None)
+        timing.end()
 
 
 def test_firestore_only_handler_runs_on_the_request_thread():

@@ -196,12 +196,12 @@ def test_crash_apology_in_the_callers_language(monkeypatch, setenv, dialect_name
 
     setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
     import main
-    from fulfillment import dialect
+    from fulfillment import dialect, encoding
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
     monkeypatch.setattr(dialect, "render", broken)
-    monkeypatch.setattr(dialect, "_rendered", type(dialect._rendered)())
+    monkeypatch.setattr(encoding, "_rendered", type(encoding._rendered)())
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome", language="pt-BR")),
                                      content_type="application/json").get_environ())
     try:

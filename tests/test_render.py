@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from fulfillment import Button, ListItem, Reply, dialect, limits
+from fulfillment import Button, ListItem, Reply, dialect, encoding, limits
 from fulfillment.simulate import cx_request, es_request
 
 from conftest import assert_valid_response, shared_fixture
@@ -223,16 +223,16 @@ def test_cx_lists_stay_readable_off_messenger():
 def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
     constant = Reply.say("Hello").chips("Help")
     es_console, cx_console = _turn("es", "console"), _turn("cx", "console")
-    first = dialect.encode(constant, es_console)
-    assert dialect.encode(constant, es_console) is first                      # same object, same bytes
+    first = encoding.encode(constant, es_console)
+    assert encoding.encode(constant, es_console) is first                      # same object, same bytes
     assert json.loads(first) == dialect.render(constant, es_console)
-    assert json.loads(dialect.encode(constant, cx_console)) == dialect.render(constant, cx_console)
-    assert json.loads(dialect.encode(constant, _turn("es", "google_assistant")))["payload"]["google"]
+    assert json.loads(encoding.encode(constant, cx_console)) == dialect.render(constant, cx_console)
+    assert json.loads(encoding.encode(constant, _turn("es", "google_assistant")))["payload"]["google"]
     with_context = Reply.say("Hi").set_context("c", 2, a=1)
     from dataclasses import replace
     other_session = replace(es_console, session="projects/p/agent/sessions/other")
-    assert b"/sessions/other/contexts/c" in dialect.encode(with_context, other_session)
-    assert b"/sessions/s1/contexts/c" in dialect.encode(with_context, es_console)
+    assert b"/sessions/other/contexts/c" in encoding.encode(with_context, other_session)
+    assert b"/sessions/s1/contexts/c" in encoding.encode(with_context, es_console)
 
 
 def test_json_out_handles_what_json_can_and_cannot_hold():
