@@ -14,25 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import urllib.parse
 from typing import Any
 
 from fulfillment import store
-from fulfillment.config import settings
 from fulfillment.push import Ignore, Message, Result, Retry
+from fulfillment.settings import settings
 from intents import _oncall, _pages
+from intents._settings import oncall_settings
 
 PAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 KINDS = ("chat", "slack", "webhook")
 
 
 def _timeout_s() -> float:
-    try:
-        return float(os.environ.get("PAGE_DELIVERY_TIMEOUT_S", "") or 4.0)
-    except ValueError:
-        return 4.0
+    return oncall_settings().page_delivery_timeout_s
 
 
 def handle(message: Message) -> Result:

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from fulfillment import store, warmup
+from intents._settings import oncall_settings
 
 UTC = dt.timezone.utc
 OPEN_STATES = ["open", "acknowledged"]
@@ -66,10 +66,7 @@ _directory_lock = threading.Lock()
 
 
 def _ttl() -> float:
-    try:
-        return float(os.environ.get("DIRECTORY_TTL_S", "60"))
-    except ValueError:
-        return 60.0
+    return oncall_settings().directory_ttl_s
 
 
 def directory() -> _Directory:
