@@ -78,5 +78,6 @@ def _respond(request: flask.Request, measure: timing.Measure, status: int, paylo
     body = payload if isinstance(payload, bytes) else limits.encode(payload)
     response_headers = {"Content-Type": "application/json; charset=utf-8",
                         "Server-Timing": measure.server_timing(), **(headers or {})}
-    logline.finish(measure, request, status, len(body), settings().project, settings().production)
+    cfg = settings()
+    logline.finish(measure, request, status, len(body), cfg.project, cfg.production)
     return body, status, response_headers

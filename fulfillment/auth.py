@@ -12,6 +12,7 @@ Credentials are compared in constant time and never logged.
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import json
 import logging
@@ -45,20 +46,30 @@ class AuthConfig:
     certs_url: str = GOOGLE_CERTS_URL
     allow_unauthenticated: bool = False
 
-    @property
+    @functools.cached_property
     def methods(self) -> list[str]:
         return [name for name, on in (("basic", self.basic_user and self.basic_password),
                                       ("header", self.header_name and self.header_secret),
                                       ("id_token", self.audience and self.emails)) if on]
 
 
+_config: tuple[object, AuthConfig] | None = None
+
+
 def config() -> AuthConfig:
-    """The webhook's own callers, from the settings (read once per process there)."""
+    """The webhook's own callers, from the settings (read once per process there; built
+    again only when the settings are reloaded)."""
+    global _config
     cfg = settings()
-    return AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
+    cached = _config
+    if cached is not None and cached[0] is cfg:
+        return cached[1]
+    built = AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
                       header_name=cfg.header_name, header_secret=cfg.header_secret,
                       audience=cfg.id_token_audience, emails=tuple(e.lower() for e in cfg.id_token_emails),
                       certs_url=cfg.certs_url, allow_unauthenticated=cfg.allow_unauthenticated)
+    _config = (cfg, built)
+    return built
 
 
 def startup_check() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from . import rich
 from .lazy import Lazy
 from .reply import Card, Chips, ContextSet, Image, ItemList, LinkOut, Message, Payload, Reply, Speech, Text
-from .turn import Context, Turn, as_list, as_mapping, as_number, as_str
+from .turn import Context, Turn, as_list, as_mapping, as_number, as_str, built
 
 log = logging.getLogger("fulfillment")
 
@@ -60,21 +60,21 @@ def parse(body: Mapping[str, Any]) -> Turn:
     deferred = _Deferred(query)
     intent = as_mapping(query.get("intent"))
     surface, user_id = detect_surface(as_mapping(body.get("originalDetectIntentRequest")), session_id)
-    return Turn(
-        dialect="es",
-        intent=as_str(intent.get("displayName")),
-        parameters=Lazy(deferred.parameters),
-        original=Lazy(deferred.original),
-        contexts=Lazy(deferred.contexts),
-        session=session_path,
-        session_id=session_id,
-        language=as_str(query.get("languageCode")),
-        query_text=as_str(query.get("queryText")),
-        surface=surface,
-        caller_id=user_id or session_id,
-        turn_id=as_str(body.get("responseId")),
-        raw=body,
-    )
+    return built({
+        "dialect": "es",
+        "intent": as_str(intent.get("displayName")),
+        "parameters": Lazy(deferred.parameters),
+        "original": Lazy(deferred.original),
+        "contexts": Lazy(deferred.contexts),
+        "session": session_path,
+        "session_id": session_id,
+        "language": as_str(query.get("languageCode")),
+        "query_text": as_str(query.get("queryText")),
+        "surface": surface,
+        "caller_id": user_id or session_id,
+        "turn_id": as_str(body.get("responseId")),
+        "raw": body,
+    })
 
 
 def _raw_contexts(query: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .errors import BadRequest
+from .jsonio import orjson
 
 if TYPE_CHECKING:
     from flask import Request
@@ -37,6 +38,9 @@ def read_json(request: Request, max_bytes: int) -> Any:
         raise BadRequest(f"body is over the {max_bytes}-byte limit", 413)
     if not data.strip():
         raise BadRequest("empty body; expected a Dialogflow webhook request")
+    body = _fast(data)
+    if body is not _SLOW:
+        return body
     try:
         # Strict decoding: json.loads(bytes) would let UTF-8-encoded surrogates (ED A0 80) through.
         text = data.decode(json.detect_encoding(data))
@@ -52,6 +56,24 @@ def read_json(request: Request, max_bytes: int) -> Any:
     if _ESCAPED_SURROGATE.search(text) and _has_lone_surrogate(body):
         raise BadRequest("body is not valid Unicode: a lone UTF-16 surrogate (\\ud800-\\udfff) in a string")
     return body
+
+
+_SLOW = object()
+
+
+def _fast(data: bytes) -> Any:
+    """The body parsed by orjson (less than half of json's instructions on a 1-5 KB body), or
+    _SLOW where the standard library's reading could differ: orjson refuses what json accepts
+    (a BOM, UTF-16, NaN, 1e400) and names errors its own way, so anything it refuses takes
+    the standard path below. What orjson accepts is UTF-8 without lone surrogates. One
+    difference stays: an integer past 64 bits reads as a float, as it does in Dialogflow
+    itself (its parameters are protobuf Struct values: doubles)."""
+    if orjson is None:
+        return _SLOW
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return _SLOW
 
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")   # cheap pre-check: most bodies have none

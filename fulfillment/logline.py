@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from . import jsonio, recent
-from .timing import TIMED_STAGES, Measure, current, end
+from .timing import Measure, current, end
 from .tracing import remote_ip, trace_fields
 
 if TYPE_CHECKING:
@@ -84,49 +84,62 @@ def crash_fields() -> dict[str, Any]:
     return {"outcome": "handler_error", "message": traceback.format_exc(), "@type": _ERROR_EVENT}
 
 
+_WARNING_OUTCOMES = frozenset(("timeout", "fallback", "db_unavailable", "unauthorized"))
+_ERROR_OUTCOMES = frozenset(("handler_error", "misconfigured"))
+
+
 def finish(measure: Measure, request: Request, status: int, response_bytes: int, project: str,
            trust_forwarded: bool = False) -> dict[str, Any]:
     """Write the request's one log line and remember its latency (`recent.stats`).
 
     `trust_forwarded`: a Google front end stands before us and appends the address it saw
-    to X-Forwarded-For (deployed); otherwise the header is the client's own word."""
+    to X-Forwarded-For (deployed); otherwise the header is the client's own word.
+    Written out flat rather than from helpers: it runs once per request (see BENCHMARKS.md)."""
     latency_ms = measure.elapsed_ms()
     environ = request.environ
-    method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "") or "/"
-    outcome = measure.fields.get("outcome", "ok")
-    severity = measure.fields.pop("severity", None) or (
-        "ERROR" if outcome in ("handler_error", "misconfigured") else
-        "WARNING" if outcome in ("timeout", "fallback", "db_unavailable", "unauthorized") or status >= 400 else "INFO")
+    get = environ.get
+    method, path = get("REQUEST_METHOD", ""), get("PATH_INFO", "") or "/"
+    fields = measure.fields
+    outcome = fields.get("outcome", "ok")
+    severity = fields.pop("severity", None) or (
+        "ERROR" if outcome in _ERROR_OUTCOMES else
+        "WARNING" if status >= 400 or outcome in _WARNING_OUTCOMES else "INFO")
+    message = fields.pop("message", None)
+    if not message:
+        intent = fields.get("intent", "")
+        message = (f"{method} {path} {status} {outcome} {intent} {latency_ms:.0f}ms" if intent else
+                   f"{method} {path} {status} {outcome} {latency_ms:.0f}ms")
+    stages = measure.stages
     entry: dict[str, Any] = {
         "severity": severity,
-        "message": measure.fields.pop("message", None) or
-        f"{method} {path} {status} {outcome} {measure.fields.get('intent', '')} {latency_ms:.0f}ms".replace("  ", " "),
+        "message": message,
         "httpRequest": {
             "requestMethod": method,
             "requestUrl": path,
             "status": status,
             "latency": f"{latency_ms / 1000:.3f}s",
-            "userAgent": environ.get("HTTP_USER_AGENT", "")[:200],
-            "remoteIp": remote_ip(environ, trust_forwarded),
-            "requestSize": environ.get("CONTENT_LENGTH") or "0",
+            "userAgent": get("HTTP_USER_AGENT", "")[:200],
+            "remoteIp": remote_ip(environ, trust_forwarded) if trust_forwarded else str(get("REMOTE_ADDR") or ""),
+            "requestSize": get("CONTENT_LENGTH") or "0",
             "responseSize": str(response_bytes),
         },
-        **trace_fields(environ, project),
-        "outcome": outcome,
-        "latency_ms": round(latency_ms, 2),
-        "stages_ms": {name: round(measure.stages.get(name, 0.0), 2) for name in TIMED_STAGES}
-        | {"firestore": round(measure.rpc_ms, 2)},
-        "firestore_rpcs": measure.rpc_count,
-        **measure.fields,
     }
+    if "HTTP_X_CLOUD_TRACE_CONTEXT" in environ or "HTTP_TRACEPARENT" in environ:
+        entry.update(trace_fields(environ, project))
+    entry["outcome"] = outcome
+    entry["latency_ms"] = round(latency_ms, 2)
+    entry["stages_ms"] = {"parse": round(stages.get("parse", 0.0), 2), "handler": round(stages.get("handler", 0.0), 2),
+                          "render": round(stages.get("render", 0.0), 2), "firestore": round(measure.rpc_ms, 2)}
+    entry["firestore_rpcs"] = measure.rpc_count
+    entry.update(fields)
     if measure.warnings:
         entry["warnings"] = measure.warnings[:20]
     line = jsonio.dumps(entry)
     if len(line) > MAX_LINE_BYTES:
         line = _shrunk(entry)
     emit(line)
-    if method == "POST" and "event" not in entry:      # webhook turns only, not Pub/Sub pushes
-        recent.record(latency_ms, entry.get("intent", ""), outcome)
+    if method == "POST" and "event" not in fields:      # webhook turns only, not Pub/Sub pushes
+        recent.record(latency_ms, fields.get("intent", ""), outcome)
     end()
     return entry
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 _current: contextvars.ContextVar["Measure | None"] = contextvars.ContextVar("measure", default=None)
-TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor
+TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor (logline spells them out)
 
 
 @dataclass
