@@ -90,7 +90,7 @@ def check(request: Request) -> None:
     cfg = config()
     methods = cfg.methods
     if not methods:
-        if settings().production and not cfg.allow_unauthenticated:
+        if not cfg.allow_unauthenticated and settings().production:
             raise NotConfigured("webhook authentication is not configured; refusing to serve")
         return
     authorization = request.headers.get("Authorization", "")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from . import router, store, timing
@@ -51,7 +52,8 @@ def budget_for(turn: Turn, settings: Settings) -> float:
 
 def run(chosen: router.Intent, is_fallback: bool, turn: Turn, measure: timing.Measure) -> Outcome:
     """The handler's outcome, or a polite timeout once the measure's deadline passes."""
-    with measure.stage("handler"):
+    started = time.perf_counter()
+    try:
         if chosen.inline or (chosen.on_request_thread and store.healthy()):   # router.intent(blocking=...)
             token = store.on_request_thread.set(True)
             try:
@@ -68,3 +70,5 @@ def run(chosen: router.Intent, is_fallback: bool, turn: Turn, measure: timing.Me
         except TimeoutError:                   # concurrent.futures' is the builtin since 3.11
             return Outcome(apology("timeout"), "timeout",
                            "firestore" if store.in_flight(measure) else "handler")
+    finally:
+        measure.add("handler", started)

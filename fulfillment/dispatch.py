@@ -7,7 +7,7 @@ that is down (`db_unavailable`), one we may not use (`misconfigured`, with the f
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import app, router, store
 from .i18n import _
@@ -15,8 +15,9 @@ from .reply import Reply
 from .turn import Turn
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """A handler's Reply and how it went (a named tuple: one is made per request)."""
+
     reply: Reply
     outcome: str          # ok / fallback / handler_error / timeout / db_unavailable / misconfigured
     detail: str = ""

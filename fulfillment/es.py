@@ -138,7 +138,7 @@ def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, s
     """(surface, user id or "") from `originalDetectIntentRequest`."""
     payload = as_mapping(original.get("payload"))
     source = (as_str(original.get("source")) or as_str(payload.get("source"))).lower()
-    surface = next((name for key, name in _SOURCES if key in source), "")
+    surface = next((name for key, name in _SOURCES if key in source), "") if source else ""
     if not surface:
         if "telephony" in payload:
             surface = "telephony"

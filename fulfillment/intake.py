@@ -22,25 +22,25 @@ def read_json(request: Request, max_bytes: int) -> Any:
     if not (content_type == "application/json" or content_type.endswith("+json")):
         raise BadRequest(f"content type must be application/json, not {content_type or 'none'}", 415)
     length = environ.get("CONTENT_LENGTH", "")
-    if length.isdigit():
-        if int(length) > max_bytes:
-            raise BadRequest(f"body of {length} bytes is over the {max_bytes}-byte limit", 413)
+    expected = int(length) if length.isdigit() else -1
+    if expected > max_bytes:
+        raise BadRequest(f"body of {length} bytes is over the {max_bytes}-byte limit", 413)
     try:
-        if length.isdigit():
-            data = environ["wsgi.input"].read(int(length))
+        if expected >= 0:
+            data = environ["wsgi.input"].read(expected)
         else:
             data = request.stream.read(max_bytes + 1)    # chunked: no Content-Length to trust
     except Exception:                   # noqa: BLE001 - gunicorn's chunk errors, a dropped client
         raise BadRequest("unreadable body: malformed chunked encoding or cut short") from None
-    if length.isdigit() and len(data) < int(length):
+    if len(data) < expected:
         raise BadRequest(f"body cut short: {len(data)} of {length} bytes arrived")
-    if not length.isdigit() and len(data) > max_bytes:
+    if expected < 0 and len(data) > max_bytes:
         raise BadRequest(f"body is over the {max_bytes}-byte limit", 413)
-    if not data.strip():
-        raise BadRequest("empty body; expected a Dialogflow webhook request")
-    body = _fast(data)
+    body = _fast(data)                  # a JSON value: the body was not empty
     if body is not _SLOW:
         return body
+    if not data.strip():
+        raise BadRequest("empty body; expected a Dialogflow webhook request")
     try:
         # Strict decoding: json.loads(bytes) would let UTF-8-encoded surrogates (ED A0 80) through.
         text = data.decode(json.detect_encoding(data))
