@@ -41,6 +41,10 @@ _PLATFORMS = {
 
 def split_session(name: str) -> tuple[str, str]:
     """(full session path, session id) from a session or context name; ("", "") if neither."""
+    parts = name.split("/") if name else ()
+    if len(parts) == 5 and parts[0] == "projects" and parts[2] == "agent" and parts[3] == "sessions" \
+            and parts[1] and parts[4]:             # the usual projects/P/agent/sessions/S, without the regex
+        return name, parts[4]
     match = _SESSION.match(name or "")
     return (match["path"], match["id"]) if match else ("", "")
 
@@ -57,15 +61,21 @@ def parse(body: Mapping[str, Any]) -> Turn:
     if not session_path and session:          # an odd session string: keep it whole
         session_path, session_id = session, session.rsplit("/", 1)[-1]
 
-    deferred = _Deferred(query)
+    if query.get("outputContexts") or query.get("parameters"):
+        deferred = _Deferred(query)
+        parameters: Mapping[str, Any] = Lazy(deferred.parameters)
+        original: Mapping[str, Any] = Lazy(deferred.original)
+        contexts: Mapping[str, Any] = Lazy(deferred.contexts)
+    else:                                     # nothing to normalise (a welcome): no lazy objects
+        parameters = original = contexts = _NOTHING
     intent = as_mapping(query.get("intent"))
     surface, user_id = detect_surface(as_mapping(body.get("originalDetectIntentRequest")), session_id)
     return built({
         "dialect": "es",
         "intent": as_str(intent.get("displayName")),
-        "parameters": Lazy(deferred.parameters),
-        "original": Lazy(deferred.original),
-        "contexts": Lazy(deferred.contexts),
+        "parameters": parameters,
+        "original": original,
+        "contexts": contexts,
         "session": session_path,
         "session_id": session_id,
         "language": as_str(query.get("languageCode")),
@@ -134,9 +144,14 @@ def merge_parameters(context_params: list[Mapping[str, Any]],
     return values, originals
 
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
 def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, str]:
     """(surface, user id or "") from `originalDetectIntentRequest`."""
     payload = as_mapping(original.get("payload"))
+    if not payload and original.get("source") in (None, ""):     # the console, the simulator, the API
+        return ("messenger" if session_id.lower().startswith("dfmessenger") else "console"), ""
     source = (as_str(original.get("source")) or as_str(payload.get("source"))).lower()
     surface = next((name for key, name in _SOURCES if key in source), "") if source else ""
     if not surface:
