@@ -293,6 +293,8 @@ def test_no_service_named_asks_with_the_intents_declared_prompt(server, seeded, 
     from fulfillment import router
 
     router.load("intents")
-    declared = router.find(name).params["service"].prompt
+    found = router.find(name)
+    assert found is not None
+    declared = found.params["service"].prompt
     out = server.post(es_request(name, text="hm")).json()
     assert out["fulfillmentText"] == declared and declared.endswith("?")
