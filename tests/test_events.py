@@ -177,6 +177,25 @@ def test_burst_of_200_alerts_each_reflected_once(events_server, seeded):
     assert sorted(i["number"] for i in made) == list(range(n, n + 200))
 
 
+def test_alert_for_a_service_added_after_the_directory_was_cached_opens_its_incident(emulator, seeded):
+    """The directory is cached for DIRECTORY_TTL_S; a name it does not know reloads it once
+    (rate-limited: a flood of unknown names costs no further reads) before being called unknown."""
+    server = start_server({"DIRECTORY_TTL_S": "600", "DIRECTORY_MISS_REFRESH_S": "600"}, name="events-directory")
+    try:
+        assert push(server, "alerts", envelope(alert("0.dir-cached", service="checkout")))[1]["outcome"] == "opened"
+        seeded.collection("services").document("ledger").set(
+            {"name": "Ledger", "team": "payments-team", "tier": 1, "aliases": ["general ledger"]})
+        response, log = push(server, "alerts", envelope(alert("0.dir-new", service="general ledger")))
+        assert response.status_code == 200 and log["outcome"] == "opened" and log["service"] == "ledger", log
+        assert incidents(seeded, alert_incident_id="0.dir-new")[0]["service"] == "ledger"
+        flood = [push(server, "alerts", envelope(alert(f"0.dir-unknown-{i}", service=f"nosuch-{i}")))[1]
+                 for i in range(20)]
+        assert {entry["outcome"] for entry in flood} == {"ignored"}
+        assert sum(entry["firestore_rpcs"] for entry in flood) == 0      # the reload is not repeated per miss
+    finally:
+        stop_server(server)
+
+
 # ---- builds -------------------------------------------------------------------------------------------
 
 def test_build_notification_changes_what_deploy_latest_answers(events_server, seeded):
