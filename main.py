@@ -11,11 +11,28 @@ import flask
 import functions_framework
 
 import events
-from fulfillment import auth, deadline, dialect, health, i18n, intake, limits, push, router, telemetry, warmup
-from fulfillment.config import settings
-from fulfillment.dialect import BadRequest
+import intents
+from fulfillment import (
+    app,
+    auth,
+    deadline,
+    dialect,
+    encoding,
+    health,
+    i18n,
+    intake,
+    limits,
+    logline,
+    push,
+    router,
+    timing,
+    warmup,
+)
+from fulfillment.errors import BadRequest
+from fulfillment.settings import settings
 
-telemetry.install_log_handler()
+app.configure(intents.APP)       # Watchkeeper's wording, realm, settings: a bad setting stops start-up here
+logline.install_log_handler()
 REGISTERED = router.load(*settings().intent_packages)     # startup check: every intent imports
 auth.startup_check()
 warmup.start()                   # Firestore client, channel and caches, in the serving process
@@ -24,7 +41,7 @@ warmup.start()                   # Firestore client, channel and caches, in the 
 @functions_framework.http
 def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     cfg = settings()
-    measure = telemetry.begin()
+    measure = timing.begin()
     warmup.ensure()
     i18n.use("")                                                   # English until the body says otherwise
     body = None
@@ -39,26 +56,27 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
             turn = dialect.parse(body)                             # 400 for v1 / not Dialogflow
         i18n.use(turn.language)                                    # answer in the caller's language
         measure.deadline = measure.started + deadline.budget_for(turn, cfg)
-        measure.fields.update(telemetry.turn_fields(turn, cfg.log_query_text))
-        result = deadline.run(turn, measure)                       # ok / fallback / timeout / ...
-        measure.fields.update(telemetry.outcome_fields(result))
+        measure.fields.update(logline.turn_fields(turn, cfg.log_query_text))
+        chosen, is_fallback = router.intent_for(turn)              # the intent's handler, or the fallback
+        result = deadline.run(chosen, is_fallback, turn, measure)  # ok / fallback / timeout / ...
+        measure.fields.update(logline.outcome_fields(result))
         with measure.stage("render"):
-            payload = dialect.encode(result.reply, turn)           # ES or CX JSON, under 64 KiB
+            payload = encoding.encode(result.reply, turn)           # ES or CX JSON, under 64 KiB
         return _respond(request, measure, 200, payload)
     except BadRequest as exc:
-        measure.fields.setdefault("outcome", "unauthorized" if exc.status in (401, 503) else "bad_request")
+        measure.fields.setdefault("outcome", exc.outcome)
         measure.fields["error"] = str(exc)
         return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
-        measure.fields.update(telemetry.crash_fields())
-        apology = i18n.translate(i18n.from_body(body), deadline.MESSAGES["handler_error"])
+        measure.fields.update(logline.crash_fields())
+        apology = i18n.translate(i18n.from_body(body), app.current().message("handler_error"))
         return _respond(request, measure, 200, dialect.apology(body, apology))
 
 
-def _respond(request: flask.Request, measure: telemetry.Measure, status: int, payload: Any,
+def _respond(request: flask.Request, measure: timing.Measure, status: int, payload: Any,
              headers: dict[str, str] | None = None) -> tuple[bytes, int, dict[str, str]]:
     body = payload if isinstance(payload, bytes) else limits.encode(payload)
     response_headers = {"Content-Type": "application/json; charset=utf-8",
                         "Server-Timing": measure.server_timing(), **(headers or {})}
-    telemetry.finish(measure, request, status, len(body), settings().project, settings().production)
+    logline.finish(measure, request, status, len(body), settings().project, settings().production)
     return body, status, response_headers

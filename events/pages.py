@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import urllib.parse
 from typing import Any
 
 from fulfillment import i18n, store
-from fulfillment.config import settings
 from fulfillment.i18n import N_
 from fulfillment.push import Ignore, Message, Result, Retry
+from fulfillment.settings import settings
 from intents import _oncall, _pages
+from intents._settings import oncall_settings
 
 from .alerts import ALERT_MESSAGE
 
@@ -36,10 +36,7 @@ KINDS = ("chat", "slack", "webhook")
 
 
 def _timeout_s() -> float:
-    try:
-        return float(os.environ.get("PAGE_DELIVERY_TIMEOUT_S", "") or 4.0)
-    except ValueError:
-        return 4.0
+    return oncall_settings().page_delivery_timeout_s
 
 
 def handle(message: Message) -> Result:

@@ -5,6 +5,7 @@
   agent push --project P [--location L] [--webhook-url U]     create if absent, restore, connect, train
   agent describe|create|connect --project P [--location L]    the agent itself (bootstrap, build)
   agent pull --project P [--location L]                       diff the live agent against the code
+  settings                                                    every environment variable: default, meaning
   say "TEXT" --intent NAME [--param k=v] [--url URL] [--cx]   one turn against a running webhook
 """
 import sys

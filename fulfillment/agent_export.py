@@ -17,14 +17,14 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import re
 import sys
 import uuid
 import zipfile
-from typing import Any
+from typing import Any, Callable
 
-from . import i18n, router
+from . import app, entities, i18n, router
+from .settings import settings
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _NS = uuid.UUID("6f1c3b1e-2d59-4b8e-9a53-8b0f8f3f6a11")
@@ -102,18 +102,18 @@ def intent_json(intent: router.Intent, language: str, languages: list[str] | Non
 
 
 def agent_json(language: str, supported: list[str] | None = None) -> dict[str, Any]:
-    env = os.environ.get
-    webhook: dict[str, Any] = {"url": env("WEBHOOK_URL", ""), "username": env("WEBHOOK_BASIC_USER", ""),
-                               "headers": {}, "available": bool(env("WEBHOOK_URL")), "useForDomains": False,
+    cfg = settings()
+    webhook: dict[str, Any] = {"url": cfg.webhook_url, "username": cfg.basic_user,
+                               "headers": {}, "available": bool(cfg.webhook_url), "useForDomains": False,
                                "cloudFunctionsEnabled": False, "cloudFunctionsInitialized": False}
-    if env("WEBHOOK_BASIC_PASSWORD"):
-        webhook["password"] = env("WEBHOOK_BASIC_PASSWORD")
-    if env("WEBHOOK_HEADER_NAME") and env("WEBHOOK_HEADER_SECRET"):
-        webhook["headers"] = {env("WEBHOOK_HEADER_NAME"): env("WEBHOOK_HEADER_SECRET")}
-    return {"description": "Watchkeeper: an on-call assistant (generated from intents/; do not edit in the console)",
+    if cfg.basic_password:
+        webhook["password"] = cfg.basic_password
+    if cfg.header_name and cfg.header_secret:
+        webhook["headers"] = {cfg.header_name: cfg.header_secret}
+    return {"description": app.current().description,
             "language": es_language(language), "shortDescription": "", "examples": "", "linkToDocs": "",
-            "displayName": env("AGENT_NAME", "watchkeeper"), "disableInteractionLogs": False,
-            "disableStackdriverLogs": True, "defaultTimezone": env("AGENT_TIMEZONE", "UTC"),
+            "displayName": app.agent_name(), "disableInteractionLogs": False,
+            "disableStackdriverLogs": True, "defaultTimezone": cfg.agent_timezone,
             "webhook": webhook, "isPrivate": True, "mlMinConfidence": 0.3,
             "supportedLanguages": [es_language(lang) for lang in supported or []],
             "enableOnePlatformApi": True, "onePlatformApiVersion": "v2", "analyzeQueryTextSentiment": False,
@@ -133,7 +133,7 @@ def files(language: str | None = None, languages: list[str] | None = None) -> di
         for lang in languages:
             if intent.phrases_in(lang):
                 out[f"intents/{name}_usersays_{es_language(lang)}.json"] = usersays(intent, lang)
-    for entity in router.entities().values():
+    for entity in entities.entities().values():
         out[f"entities/{entity.name}.json"] = {
             "id": _id("entity", entity.name), "name": entity.name, "isOverridable": True, "isEnum": False,
             "isRegexp": False, "automatedExpansion": False, "allowFuzzyExtraction": entity.fuzzy}
@@ -145,26 +145,30 @@ def files(language: str | None = None, languages: list[str] | None = None) -> di
 
 
 def build_zip(language: str | None = None) -> bytes:
+    return zip_files(files(language))
+
+
+def zip_files(files: dict[str, Any]) -> bytes:
+    """The export's files as a zip that is byte-for-byte the same for the same code."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, value in sorted(files(language).items()):
+        for path, value in sorted(files.items()):
             info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, json.dumps(value, indent=2, ensure_ascii=False))
     return buffer.getvalue()
 
 
-def load_intents() -> list[str]:
-    from .config import settings
-
-    return router.load(*settings().intent_packages)
-
-
 def main(args: argparse.Namespace) -> int:
-    names = load_intents()
-    data = build_zip()
-    with open(args.out, "wb") as f:
+    return write_export(args.out, "ES agent", build_zip)
+
+
+def write_export(out: str, what: str, build: Callable[[], bytes]) -> int:
+    """`python -m fulfillment agent export [--cx]`: load the app's intents, write the zip."""
+    names = app.load_for_command_line()
+    data = build()
+    with open(out, "wb") as f:
         f.write(data)
-    print(f"wrote {args.out}: {len(names)} intents, {len(router.entities())} entity types, {len(data)} bytes",
+    print(f"wrote {out}: {what}, {len(names)} intents, {len(entities.entities())} entity types, {len(data)} bytes",
           file=sys.stderr)
     return 0

@@ -9,7 +9,7 @@ by display name:
     intents/NAME/trainingPhrases/LANG.json          parts, parameterId for annotated words
     entityTypes/NAME/NAME.json                      kind KIND_MAP
     entityTypes/NAME/entities/LANG.json             value, synonyms per language
-    webhooks/watchkeeper.json                       the function's URL and its auth
+    webhooks/webhook.json                           the function's URL and its auth
     flows/Default Start Flow/Default Start Flow.json  a route per intent -> webhook, tag = intent name
     flows/Default Start Flow/pages/NAME.json        a form collecting an intent's required parameters
 
@@ -23,19 +23,15 @@ service agent for an ID token (`serviceAgentAuth: ID_TOKEN`), which `auth.py` ve
 """
 from __future__ import annotations
 
-import io
-import json
-import os
-import sys
-import zipfile
 from typing import Any
 
-from . import i18n, router
-from .agent_export import _ANNOTATION, _id, file_name
+from . import app, entities, i18n, router
+from .agent_export import _ANNOTATION, _id, file_name, write_export, zip_files
+from .settings import settings
 
 START_FLOW = "Default Start Flow"
 START_FLOW_ID = "00000000-0000-0000-0000-000000000000"     # CX's fixed id for the start flow
-WEBHOOK = "watchkeeper"
+WEBHOOK = "webhook"
 WELCOME = "Default Welcome Intent"                      # CX's built-in greeting intent
 
 
@@ -134,34 +130,29 @@ def start_flow(intents: list[router.Intent]) -> dict[str, Any]:
     handlers = [{"event": event, "triggerFulfillment": _fulfillment(fallback), "name": _id("cx-event", event)}
                 for event in ("sys.no-match-default", "sys.no-input-default")] if fallback else []
     return {"name": START_FLOW_ID, "displayName": START_FLOW,
-            "description": "Routes every intent to the Watchkeeper webhook (generated from intents/)",
+            "description": "Routes every intent to the webhook (generated from the intents' code)",
             "transitionRoutes": routes, "eventHandlers": handlers,
             "nluSettings": {"modelType": "MODEL_TYPE_STANDARD", "classificationThreshold": 0.3}}
 
 
 def webhook_json() -> dict[str, Any]:
-    env = os.environ.get
-    service: dict[str, Any] = {"uri": env("WEBHOOK_URL", ""), "webhookType": "STANDARD", "httpMethod": "POST",
+    cfg = settings()
+    service: dict[str, Any] = {"uri": cfg.webhook_url, "webhookType": "STANDARD", "httpMethod": "POST",
                                "serviceAgentAuth": "ID_TOKEN"}
-    if env("WEBHOOK_HEADER_NAME") and env("WEBHOOK_HEADER_SECRET"):
-        service["requestHeaders"] = {env("WEBHOOK_HEADER_NAME"): env("WEBHOOK_HEADER_SECRET")}
-    if env("WEBHOOK_BASIC_USER") and env("WEBHOOK_BASIC_PASSWORD"):
-        service["username"] = env("WEBHOOK_BASIC_USER")
-        service["password"] = env("WEBHOOK_BASIC_PASSWORD")
-    try:
-        timeout = max(1, min(30, int(float(env("WEBHOOK_TIMEOUT_CX_S", "5") or 5))))
-    except ValueError:
-        timeout = 5
+    if cfg.header_name and cfg.header_secret:
+        service["requestHeaders"] = {cfg.header_name: cfg.header_secret}
+    if cfg.basic_user and cfg.basic_password:
+        service["username"] = cfg.basic_user
+        service["password"] = cfg.basic_password
+    timeout = max(1, min(30, int(cfg.cx_timeout_s)))
     return {"name": _id("cx-webhook", WEBHOOK), "displayName": WEBHOOK, "genericWebService": service,
             "timeout": {"seconds": timeout}}
 
 
 def agent_json(languages: list[str]) -> dict[str, Any]:
-    env = os.environ.get
-    return {"displayName": env("AGENT_NAME", "watchkeeper"), "defaultLanguageCode": cx_language(languages[0]),
+    return {"displayName": app.agent_name(), "defaultLanguageCode": cx_language(languages[0]),
             "supportedLanguageCodes": [cx_language(lang) for lang in languages[1:]],
-            "timeZone": env("AGENT_TIMEZONE", "UTC"),
-            "description": "Watchkeeper: an on-call assistant (generated from intents/; do not edit in the console)",
+            "timeZone": settings().agent_timezone, "description": app.current().description,
             "startFlow": START_FLOW, "enableStackdriverLogging": True, "enableSpellCorrection": False,
             "advancedSettings": {"loggingSettings": {"enableStackdriverLogging": True,
                                                      "enableInteractionLogging": False}}}
@@ -171,7 +162,7 @@ def files(languages: list[str] | None = None) -> dict[str, Any]:
     """Every file of the CX package, by path, as JSON values."""
     languages = languages or i18n.agent_languages()
     intents = list(router.intents().values())
-    out: dict[str, Any] = {"agent.json": agent_json(languages), "webhooks/watchkeeper.json": webhook_json(),
+    out: dict[str, Any] = {"agent.json": agent_json(languages), f"webhooks/{WEBHOOK}.json": webhook_json(),
                            f"flows/{START_FLOW}/{START_FLOW}.json": start_flow(intents)}
     for intent in intents:
         if intent.fallback:
@@ -184,7 +175,7 @@ def files(languages: list[str] | None = None) -> dict[str, Any]:
                 out[f"intents/{name}/trainingPhrases/{cx_language(lang)}.json"] = {"trainingPhrases": phrases}
         if _needs_form(intent):
             out[f"flows/{START_FLOW}/pages/{file_name(page_name(intent))}.json"] = form_page(intent, languages)
-    for entity in router.entities().values():
+    for entity in entities.entities().values():
         out[f"entityTypes/{entity.name}/{entity.name}.json"] = {
             "name": _id("cx-entity", entity.name), "displayName": entity.name, "kind": "KIND_MAP",
             "enableFuzzyExtraction": entity.fuzzy}
@@ -196,22 +187,8 @@ def files(languages: list[str] | None = None) -> dict[str, Any]:
 
 
 def build_zip(languages: list[str] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, value in sorted(files(languages).items()):
-            info = zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, json.dumps(value, indent=2, ensure_ascii=False))
-    return buffer.getvalue()
+    return zip_files(files(languages))
 
 
 def main(args: Any) -> int:
-    from .agent_export import load_intents
-
-    names = load_intents()
-    data = build_zip()
-    with open(args.out, "wb") as f:
-        f.write(data)
-    print(f"wrote {args.out}: CX package, {len(names)} intents, {len(router.entities())} entity types, "
-          f"{len(data)} bytes", file=sys.stderr)
-    return 0
+    return write_export(args.out, "CX package", build_zip)

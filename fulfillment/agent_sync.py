@@ -13,13 +13,13 @@ import argparse
 import difflib
 import io
 import json
-import os
 import sys
 import time
 import zipfile
 from typing import Any, TextIO
 
-from . import agent_export
+from . import agent_export, app
+from .settings import settings
 
 
 def endpoint_for(location: str, endpoint: str | None = None) -> str | None:
@@ -93,8 +93,8 @@ def create(project: str, location: str, client: Any, language: str = "en") -> bo
     if describe(project, location, client) is not None:
         return False
     client.set_agent(request={"agent": {
-        "parent": parent(project, location), "display_name": os.environ.get("AGENT_NAME", "watchkeeper"),
-        "default_language_code": language, "time_zone": os.environ.get("AGENT_TIMEZONE", "UTC")}})
+        "parent": parent(project, location), "display_name": app.agent_name(),
+        "default_language_code": language, "time_zone": settings().agent_timezone}})
     return True
 
 
@@ -157,8 +157,8 @@ def _webhook(args: argparse.Namespace) -> tuple[str, str, str] | None:
 
 
 def main(args: argparse.Namespace) -> int:
-    endpoint = args.endpoint or os.environ.get("DIALOGFLOW_ENDPOINT") or None
-    insecure = args.insecure or os.environ.get("DIALOGFLOW_INSECURE") == "1"
+    endpoint = args.endpoint or settings().dialogflow_endpoint or None
+    insecure = args.insecure or settings().dialogflow_insecure
     client = agents_client(endpoint, insecure, args.location)
     where = parent(args.project, args.location)
     if args.agent_command == "describe":
@@ -171,7 +171,7 @@ def main(args: argparse.Namespace) -> int:
     webhook = _webhook(args)
     if args.agent_command in ("push", "connect"):
         if args.agent_command == "push":
-            agent_export.load_intents()
+            app.load_for_command_line()
             data = open(args.zip, "rb").read() if args.zip else agent_export.build_zip()
             push(args.project, args.location, data, client)
             print(f"pushed {len(data)} bytes to {where}")
@@ -183,7 +183,7 @@ def main(args: argparse.Namespace) -> int:
         if args.agent_command == "push":
             train(args.project, args.location, client)
         return 0
-    agent_export.load_intents()
+    app.load_for_command_line()
     text = diff(pull(args.project, args.location, client), agent_export.files())
     print(text or "the live agent matches the code")
     return 1 if text else 0

@@ -118,11 +118,11 @@ def diff(live: dict[str, Any], code: dict[str, Any]) -> str:
 
 
 def main(args: Any) -> int:
-    from .agent_export import load_intents
+    from .app import load_for_command_line
 
     if not args.agent:
         raise SystemExit("--cx needs --agent AGENT_ID (create the agent once in the console or with gcloud)")
-    load_intents()
+    load_for_command_line()
     client = agents_client(args.location, args.endpoint, args.insecure)
     name = agent_name(args.project, args.location, args.agent)
     if args.agent_command == "push":

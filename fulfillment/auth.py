@@ -1,7 +1,7 @@
 """Only Dialogflow may call the webhook: basic auth, a shared header secret, or a
 Google-signed ID token from an allowed service account — any configured one suffices.
 
-Configuration (environment; in production mounted from Secret Manager):
+Configuration (settings, see fulfillment/settings.py; in production mounted from Secret Manager):
   WEBHOOK_BASIC_USER, WEBHOOK_BASIC_PASSWORD     ES fulfillment "basic auth"
   WEBHOOK_HEADER_NAME, WEBHOOK_HEADER_SECRET     ES/CX custom header with a shared secret
   WEBHOOK_ID_TOKEN_AUDIENCE, WEBHOOK_ID_TOKEN_EMAILS (comma-separated)
@@ -12,19 +12,18 @@ Credentials are compared in constant time and never logged.
 from __future__ import annotations
 
 import base64
-import functools
 import hmac
 import json
 import logging
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .config import settings
-from .dialect import BadRequest
+from . import app
+from .errors import BadRequest, NotConfigured, Unauthorized
+from .settings import settings
 
 if TYPE_CHECKING:
     from flask import Request
@@ -33,15 +32,6 @@ log = logging.getLogger("fulfillment")
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
-
-
-class Unauthorized(BadRequest):
-    """401 with the challenges a client can answer (RFC 9110 allows several)."""
-
-    def __init__(self, message: str, basic: bool = False, bearer: bool = False):
-        challenges = (['Basic realm="watchkeeper", charset="UTF-8"'] if basic else []) + \
-                     (['Bearer error="invalid_token"'] if bearer else [])
-        super().__init__(message, 401, {"WWW-Authenticate": ", ".join(challenges)} if challenges else None)
 
 
 @dataclass(frozen=True)
@@ -62,17 +52,13 @@ class AuthConfig:
                                       ("id_token", self.audience and self.emails)) if on]
 
 
-@functools.lru_cache(maxsize=1)
 def config() -> AuthConfig:
-    env = os.environ.get
-    return AuthConfig(
-        basic_user=env("WEBHOOK_BASIC_USER", ""), basic_password=env("WEBHOOK_BASIC_PASSWORD", ""),
-        header_name=env("WEBHOOK_HEADER_NAME", ""), header_secret=env("WEBHOOK_HEADER_SECRET", ""),
-        audience=env("WEBHOOK_ID_TOKEN_AUDIENCE", ""),
-        emails=tuple(e.strip().lower() for e in env("WEBHOOK_ID_TOKEN_EMAILS", "").split(",") if e.strip()),
-        certs_url=env("WEBHOOK_ID_TOKEN_CERTS_URL", GOOGLE_CERTS_URL),
-        allow_unauthenticated=env("WEBHOOK_ALLOW_UNAUTHENTICATED", "").lower() in ("1", "true", "yes"),
-    )
+    """The webhook's own callers, from the settings (read once per process there)."""
+    cfg = settings()
+    return AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
+                      header_name=cfg.header_name, header_secret=cfg.header_secret,
+                      audience=cfg.id_token_audience, emails=tuple(e.lower() for e in cfg.id_token_emails),
+                      certs_url=cfg.certs_url, allow_unauthenticated=cfg.allow_unauthenticated)
 
 
 def startup_check() -> None:
@@ -94,7 +80,7 @@ def check(request: Request) -> None:
     methods = cfg.methods
     if not methods:
         if settings().production and not cfg.allow_unauthenticated:
-            raise BadRequest("webhook authentication is not configured; refusing to serve", 503)
+            raise NotConfigured("webhook authentication is not configured; refusing to serve")
         return
     authorization = request.headers.get("Authorization", "")
     if "basic" in methods and authorization[:6].lower() == "basic ":
@@ -109,8 +95,9 @@ def check(request: Request) -> None:
             verify_id_token(authorization[7:].strip(), cfg)
             return
         except Unauthorized as rejected:
-            raise Unauthorized(str(rejected), basic="basic" in methods, bearer=True) from None
-    raise Unauthorized("missing or wrong credentials", basic="basic" in methods)
+            raise Unauthorized(str(rejected), basic="basic" in methods, bearer=True,
+                               realm=app.current().realm) from None
+    raise Unauthorized("missing or wrong credentials", basic="basic" in methods, realm=app.current().realm)
 
 
 def _basic_ok(encoded: str, cfg: AuthConfig) -> bool:
@@ -129,6 +116,8 @@ CLOCK_SKEW_S = 10
 
 class CertsUnavailable(BadRequest):
     """Google's signing certificates cannot be had: nobody's ID token can be checked now."""
+
+    outcome = "unauthorized"
 
     def __init__(self) -> None:
         super().__init__("cannot verify ID tokens right now (signing certificates unavailable); "

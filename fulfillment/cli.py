@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import os
+
+from .settings import settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,11 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--basic-user", default="dialogflow", help="basic-auth user for the webhook")
             sub.add_argument("--password-file", help="file holding the basic-auth password (never on argv)")
 
+    commands.add_parser("settings", help="the configuration table: every variable, its default and meaning")
+
     say = commands.add_parser("say", help="send one turn to a running webhook and show the reply")
     say.add_argument("text")
     say.add_argument("--intent", help="the intent Dialogflow would have matched (webhook mode)")
     say.add_argument("--param", action="append", default=[], metavar="K=V")
-    say.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('PORT', '8080')}/",
+    say.add_argument("--url", default=f"http://127.0.0.1:{settings().port}/",
                      help="the webhook (default: the port in $PORT, as `make run` uses, else 8080)")
     say.add_argument("--cx", action="store_true", help="send a CX request (the intent is the tag)")
     say.add_argument("--session", help="keep contexts across calls under this name")
@@ -65,6 +68,11 @@ def main(argv: list[str]) -> int:
     if args.command == "latency-report":
         from . import report
         return report.main(args)
+    if args.command == "settings":
+        from . import app, settings
+        app.load_for_command_line()
+        print(settings.table(settings.Settings, *app.current().settings))
+        return 0
     if args.command == "agent":
         if args.cx:
             from . import agent_export_cx, agent_sync_cx

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from . import rich
 from .reply import ItemList, Payload, Reply, Speech, Text
-from .turn import FormParameter, Turn, as_bool, as_list, as_mapping, as_str
+from .turn import FormParameter, Turn, as_bool, as_list, as_mapping, as_str, memory_key
 
 log = logging.getLogger("fulfillment")
 
@@ -141,6 +141,8 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
             response["mergeBehavior"] = reply.merge
         out["fulfillmentResponse"] = response
     params = dict(reply.session_params)
+    for memory in reply.memories:       # one session parameter per memory; null deletes it
+        params[memory_key(memory.name)] = dict(memory.values) if memory.lifespan > 0 else None
     for ctx in reply.contexts:          # ES contexts have no CX twin: keep their values
         log.warning("context %r set on a CX turn: its parameters become session parameters", ctx.name)
         if ctx.lifespan > 0:

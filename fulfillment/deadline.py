@@ -18,19 +18,16 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-import traceback
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import router, store, telemetry
-from .i18n import N_, _
-from .reply import Reply
+from . import router, store, timing
+from .dispatch import Outcome, apology, call
 from .turn import Turn
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
-    from .config import Settings
+    from .settings import Settings
 
 log = logging.getLogger("fulfillment")
 
@@ -48,65 +45,26 @@ def _workers() -> ThreadPoolExecutor:
     return _pool
 
 
-@dataclass(frozen=True)
-class Outcome:
-    reply: Reply
-    outcome: str          # ok / fallback / handler_error / timeout / db_unavailable / misconfigured
-    detail: str = ""
-
-
-# What the user hears when things go wrong (English msgids, translated when used); an
-# application may reword them at import (Watchkeeper's intents package does, for the database).
-MESSAGES = {
-    "timeout": N_("Sorry, that is taking too long. Please try again in a moment."),
-    "handler_error": N_("Sorry, something went wrong on my side. Please try again."),
-    "db_unavailable": N_("Sorry, I can't reach the database right now. Please try again in a minute."),
-}
-
-
-def _apology(kind: str) -> Reply:
-    """The polite sentence for `kind`, in the request's language."""
-    return Reply.say(_(MESSAGES[kind]))
-
-
 def budget_for(turn: Turn, settings: Settings) -> float:
-    return settings.es_budget_s if turn.dialect == "es" else settings.cx_budget_s
+    return settings.es_budget_s if turn.dialect == "es" else settings.cx_deadline_s
 
 
-def _call(chosen: router.Intent, is_fallback: bool, turn: Turn) -> Outcome:
-    try:
-        reply = chosen.handler(turn)
-    except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
-        if store.is_misconfigured(exc):      # the user hears the database sentence; we get the fix
-            return Outcome(Reply.say(MESSAGES["db_unavailable"]), "misconfigured",
-                           f"{type(exc).__name__}: {str(exc)[:300]} -- {store.MISCONFIGURED_FIX}")
-        if store.is_unavailable(exc):
-            return Outcome(_apology("db_unavailable"), "db_unavailable",
-                           f"{type(exc).__name__}: {exc}"[:500])
-        return Outcome(_apology("handler_error"), "handler_error", traceback.format_exc())
-    if not isinstance(reply, Reply):
-        return Outcome(_apology("handler_error"), "handler_error",
-                       f"handler {chosen.handler.__name__} returned {type(reply).__name__}, not a Reply")
-    return Outcome(reply, "fallback" if is_fallback else "ok")
-
-
-def run(turn: Turn, measure: telemetry.Measure) -> Outcome:
+def run(chosen: router.Intent, is_fallback: bool, turn: Turn, measure: timing.Measure) -> Outcome:
     """The handler's outcome, or a polite timeout once the measure's deadline passes."""
-    chosen, is_fallback = router.intent_for(turn)
     with measure.stage("handler"):
         if chosen.inline or (chosen.on_request_thread and store.healthy()):   # router.intent(blocking=...)
             token = store.on_request_thread.set(True)
             try:
-                result = _call(chosen, is_fallback, turn)
+                result = call(chosen, is_fallback, turn)
             finally:
                 store.on_request_thread.reset(token)
             if result.outcome == "db_unavailable" and measure.remaining() <= 0:    # as the worker path
-                return Outcome(_apology("timeout"), "timeout", "firestore")           # would say it
+                return Outcome(apology("timeout"), "timeout", "firestore")           # would say it
             return result
         context = contextvars.copy_context()     # the handler thread sees this request's Measure
-        future = _workers().submit(context.run, _call, chosen, is_fallback, turn)
+        future = _workers().submit(context.run, call, chosen, is_fallback, turn)
         try:
             return future.result(timeout=max(measure.remaining(), 0.0))
         except TimeoutError:                   # concurrent.futures' is the builtin since 3.11
-            return Outcome(_apology("timeout"), "timeout",
+            return Outcome(apology("timeout"), "timeout",
                            "firestore" if store.in_flight(measure) else "handler")

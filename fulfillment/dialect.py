@@ -4,11 +4,10 @@ The one place that looks at a body's top-level keys to decide; `es` and `cx` do 
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
-from . import cx, es, i18n, limits
+from . import cx, es, i18n
+from .errors import BadRequest
 from .reply import Reply
 from .turn import Turn
 
@@ -16,15 +15,6 @@ _CX_KEYS = {"fulfillmentInfo", "fulfillment_info", "sessionInfo", "session_info"
             "page_info", "intentInfo", "intent_info", "detectIntentResponseId",
             "detect_intent_response_id", "triggerEvent", "trigger_event", "triggerIntent",
             "trigger_intent"}
-
-
-class BadRequest(ValueError):
-    """A body we cannot serve; the message is safe to show the caller."""
-
-    def __init__(self, message: str, status: int = 400, headers: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 def detect(body: Any) -> str:
@@ -65,29 +55,3 @@ def apology(body: Any, text: str) -> dict[str, Any]:
 
 def render(reply: Reply, turn: Turn) -> dict[str, Any]:
     return (es if turn.dialect == "es" else cx).render(reply, turn)
-
-
-_rendered: OrderedDict[tuple, tuple[Reply, bytes]] = OrderedDict()
-_rendered_lock = threading.Lock()
-
-
-def encode(reply: Reply, turn: Turn) -> bytes:
-    """The response body: rendered for the dialect and surface, cut under 64 KiB.
-
-    Handlers often return the same immutable Reply object (a greeting, help). Without
-    contexts or a followup its bytes depend only on dialect and surface, so they are kept
-    (the Reply itself is held, so its id cannot be reused while cached)."""
-    if reply.contexts or reply.followup:
-        return limits.fit(reply, lambda r: render(r, turn))
-    key = (id(reply), turn.dialect, turn.surface)
-    with _rendered_lock:
-        cached = _rendered.get(key)
-        if cached is not None and cached[0] is reply:
-            _rendered.move_to_end(key)
-            return cached[1]
-    body = limits.fit(reply, lambda r: render(r, turn))
-    with _rendered_lock:
-        _rendered[key] = (reply, body)
-        if len(_rendered) > 256:
-            _rendered.popitem(last=False)
-    return body

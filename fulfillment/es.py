@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from . import rich
 from .lazy import Lazy
-from .reply import Card, Chips, Image, ItemList, LinkOut, Message, Payload, Reply, Speech, Text
+from .reply import Card, Chips, ContextSet, Image, ItemList, LinkOut, Message, Payload, Reply, Speech, Text
 from .turn import Context, Turn, as_list, as_mapping, as_number, as_str
 
 log = logging.getLogger("fulfillment")
@@ -263,13 +263,14 @@ def _custom_payload(message: Payload, messages: list, platform_payload: dict, ri
 
 
 def _contexts(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
-    if not reply.contexts:
+    """Output contexts: the reply's own, and each memory as the context of its name."""
+    if not reply.contexts and not reply.memories:
         return []
     if not turn.session:
         log.warning("reply sets contexts but the request named no session; contexts dropped")
         return []
     out = []
-    for ctx in reply.contexts:
+    for ctx in (*reply.contexts, *(ContextSet(m.name, m.lifespan, m.values) for m in reply.memories)):
         entry: dict[str, Any] = {"name": f"{turn.session}/contexts/{ctx.name}",
                                  "lifespanCount": max(0, int(ctx.lifespan))}
         if ctx.parameters and ctx.lifespan > 0:

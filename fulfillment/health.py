@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from .settings import Settings
 
 
 def is_health_check(environ: Mapping[str, Any], cfg: Settings) -> bool:
@@ -14,6 +14,6 @@ def is_health_check(environ: Mapping[str, Any], cfg: Settings) -> bool:
 
 def status(registered: list[str]) -> dict[str, Any]:
     """For an uptime check: alive, which version, which intents. Nothing sensitive."""
-    from .config import settings
+    from .settings import settings
 
     return {"status": "ok", "version": settings().version, "intents": registered}

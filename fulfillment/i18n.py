@@ -1,9 +1,9 @@
 """Answers in the caller's language: gettext catalogs, one language per request.
 
 Sentences are English msgids in the code, wrapped in `_()` (translate now) or `N_()`
-(mark for extraction, translate where used). Catalogs live in `locales/LANG/LC_MESSAGES/
-messages.po`, compiled to `.mo` (committed; `python scripts/catalogs.py compile` rewrites
-them and a test fails when they are stale). The runtime reads `.mo` files with the standard
+(mark for extraction, translate where used). Catalogs are the application's: it names their
+folder (`App.locale_dir`, or the LOCALE_DIR setting), laid out as `LANG/LC_MESSAGES/
+messages.po` compiled to `.mo`; without one every answer is English. The runtime reads `.mo` files with the standard
 library's `gettext`; Babel is imported only to format dates, durations and lists, on the
 first request that needs it (see `fmt.py`), so a cold start that greets pays nothing.
 
@@ -17,13 +17,12 @@ from __future__ import annotations
 import contextvars
 import functools
 import gettext as _gettext
-import os
 from pathlib import Path
 from typing import Any
 
 DEFAULT = "en"
 DOMAIN = "messages"
-LOCALE_DIR = Path(os.environ.get("LOCALE_DIR") or Path(__file__).resolve().parent.parent / "locales")
+_locale_dir: Path | None = None          # set by fulfillment.configure (App.locale_dir / LOCALE_DIR)
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT)
 
@@ -33,17 +32,34 @@ def N_(message: str) -> str:
     return message
 
 
+def set_locale_dir(folder: str | Path) -> None:
+    """Where the catalogs are ("" for none: English only); forgets what was loaded."""
+    global _locale_dir
+    _locale_dir = Path(folder) if folder else None
+    available.cache_clear()
+    negotiate.cache_clear()
+    catalog.cache_clear()
+
+
+def locale_dir() -> Path | None:
+    return _locale_dir
+
+
 @functools.lru_cache(maxsize=1)
 def available() -> tuple[str, ...]:
     """Languages with a compiled catalog, plus the default (English needs none)."""
-    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    if _locale_dir is None:
+        return (DEFAULT,)
+    found = {p.parent.parent.name for p in _locale_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
     return (DEFAULT, *sorted(found - {DEFAULT}))
 
 
 def agent_languages() -> list[str]:
     """The agent's languages for the exports: AGENT_LANGUAGES (comma separated) or every catalog;
     the default language first."""
-    configured = [c.strip() for c in os.environ.get("AGENT_LANGUAGES", "").split(",") if c.strip()]
+    from .settings import settings
+
+    configured = list(settings().agent_languages)
     languages = configured or list(available())
     return [DEFAULT, *[lang for lang in languages if lang != DEFAULT]] if DEFAULT in languages else languages
 
@@ -77,10 +93,10 @@ def current() -> str:
 
 @functools.lru_cache(maxsize=None)
 def catalog(language: str) -> _gettext.NullTranslations:
-    if language == DEFAULT:
+    if language == DEFAULT or _locale_dir is None:
         return _gettext.NullTranslations()
     try:
-        with open(LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as f:
+        with open(_locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.mo", "rb") as f:
             return _gettext.GNUTranslations(f)
     except OSError:
         return _gettext.NullTranslations()

@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from .dialect import BadRequest
+from .errors import BadRequest
 
 if TYPE_CHECKING:
     from flask import Request

@@ -40,7 +40,9 @@ def fit(reply: Reply, render: Callable[[Reply], dict[str, Any]],
         kept = reply.messages if budget >= 500 else reply.messages[:20]
         reply = replace(reply, messages=tuple(_shorten(m, budget) for m in kept),
                         contexts=tuple(replace(c, parameters={}) for c in reply.contexts)
-                        if budget < 1000 else reply.contexts)
+                        if budget < 1000 else reply.contexts,
+                        memories=tuple(replace(m, values={}) for m in reply.memories)
+                        if budget < 1000 else reply.memories)
         body = encode(render(reply))
         budget //= 2
     log.warning("response of %d bytes cut to %d to stay under Dialogflow's %d-byte limit",

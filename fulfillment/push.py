@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from . import auth, store, telemetry
-from .config import settings
-from .dialect import BadRequest
+from . import auth, logline, store, timing
+from .errors import BadRequest, NotConfigured
+from .settings import settings
 
 log = logging.getLogger("fulfillment")
 PREFIX = "/events/"
@@ -88,13 +86,11 @@ class PushConfig:
         return bool(self.audience_base and self.emails)
 
 
-@functools.lru_cache(maxsize=1)
 def config() -> PushConfig:
-    env = os.environ.get
-    return PushConfig(
-        audience_base=env("PUSH_AUDIENCE_BASE", "").rstrip("/"),
-        emails=tuple(e.strip().lower() for e in env("PUSH_SERVICE_ACCOUNTS", "").split(",") if e.strip()),
-        allow_unauthenticated=env("PUSH_ALLOW_UNAUTHENTICATED", "").lower() in ("1", "true", "yes"))
+    cfg = settings()
+    return PushConfig(audience_base=cfg.push_audience_base.rstrip("/"),
+                      emails=tuple(e.lower() for e in cfg.push_service_accounts),
+                      allow_unauthenticated=cfg.push_allow_unauthenticated)
 
 
 def is_push(environ: Mapping[str, Any]) -> bool:
@@ -106,7 +102,7 @@ def check(request: Any, path: str) -> None:
     cfg = config()
     if not cfg.configured:
         if settings().production and not cfg.allow_unauthenticated:
-            raise BadRequest("push authentication is not configured; refusing to serve", 503)
+            raise NotConfigured("push authentication is not configured; refusing to serve")
         return                       # emulators (local run, tests): the emulator signs nothing
     authorization = request.headers.get("Authorization", "")
     if authorization[:7].lower() != "bearer ":
@@ -143,16 +139,13 @@ def envelope(body: Any) -> Message:
 
 
 def budget_s() -> float:
-    try:
-        return float(os.environ.get("EVENT_BUDGET_S", "") or 8.0)
-    except ValueError:
-        return 8.0
+    return settings().event_budget_s
 
 
 def serve(request: Any, handlers: Mapping[str, Handler],
           read_json: Callable[[Any, int], Any], respond: Callable[..., Any]) -> Any:
     """One push delivery, end to end: auth, envelope, handler, exactly one log line."""
-    measure = telemetry.begin()
+    measure = timing.begin()
     measure.deadline = measure.started + budget_s()
     path = str(request.environ.get("PATH_INFO", ""))
     name = path[len(PREFIX):].strip("/")
@@ -184,12 +177,12 @@ def serve(request: Any, handlers: Mapping[str, Handler],
         measure.fields.update({"outcome": "ignored", **why.fields, "reason": str(why), "severity": "WARNING"})
         return respond(request, measure, 200, {"outcome": "ignored", "reason": str(why)})
     except BadRequest as exc:
-        measure.fields.setdefault("outcome", "unauthorized" if exc.status in (401, 503) else "bad_request")
+        measure.fields.setdefault("outcome", exc.outcome)
         measure.fields["error"] = str(exc)
         return respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception as exc:
         if store.is_unavailable(exc):               # retried by Pub/Sub: nothing is lost
             measure.fields.update({"outcome": "db_unavailable", "reason": type(exc).__name__})
             return respond(request, measure, 503, {"outcome": "db_unavailable"})
-        measure.fields.update(telemetry.crash_fields())
+        measure.fields.update(logline.crash_fields())
         return respond(request, measure, 500, {"outcome": "handler_error"})

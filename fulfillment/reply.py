@@ -108,6 +108,14 @@ class ContextSet:
 
 
 @dataclass(frozen=True)
+class Memory:
+    """Something to recall on later turns (`Reply.remember`); lifespan 0 forgets it."""
+    name: str
+    lifespan: int
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Followup:
     event: str
     parameters: Mapping[str, Any] = field(default_factory=dict)
@@ -148,6 +156,7 @@ class Reply:
 
     messages: tuple[Message, ...] = ()
     contexts: tuple[ContextSet, ...] = ()          # ES: set (lifespan 0 deletes)
+    memories: tuple[Memory, ...] = ()              # either dialect: remembered / forgotten
     followup: Followup | None = None               # ES followup event
     session_params: Mapping[str, Any] = field(default_factory=dict)  # CX; a None value deletes
     form: tuple[FormParameterState, ...] = ()       # CX form parameter states
@@ -232,6 +241,26 @@ class Reply:
         return self._add(Payload(surface, data))
 
     # -- effects --
+    @_Starter
+    def remember(self, name: str, lifespan: int = 5, **values: Any) -> "Reply":
+        """Keep `values` under `name` for later turns, in either dialect; read them back with
+        `turn.memory(name)`. ES: the output context `name` for `lifespan` turns (so an intent
+        can require it as an input context). CX: the session parameter `memory_key(name)`,
+        kept until forgotten (CX sessions have no lifespans).
+
+            Reply.say("Page Ana?").remember("page-pending", 2, target="Ana")
+        """
+        kept = tuple(m for m in self.memories if m.name != name)
+        return replace(self, memories=kept + (Memory(name, max(0, int(lifespan)), values),))
+
+    @_Starter
+    def forget(self, name: str) -> "Reply":
+        """Drop what was remembered under `name` (ES: the context; CX: the session parameter).
+
+            Reply.say("OK, nothing sent.").forget("page-pending")
+        """
+        return self.remember(name, 0)
+
     @_Starter
     def set_context(self, name: str, lifespan: int = 5, **parameters: Any) -> "Reply":
         """Set an ES output context for `lifespan` turns (0 deletes it); on CX its parameters

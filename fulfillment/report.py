@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from .telemetry import percentile
+from .recent import percentile
 
 ERROR_OUTCOMES = {"handler_error", "timeout", "db_unavailable", "misconfigured"}
 

@@ -5,21 +5,20 @@ touch the database (welcome, help) must not pay its import on a cold start.
 
 A gRPC interceptor on the client's channel does two things for every RPC, so no handler
 has to remember to:
-  * counts and times it into the current request's `telemetry.Measure`;
+  * counts and times it into the current request's `timing.Measure`;
   * clamps its timeout to the time left in the request's deadline budget, and refuses to
     start one when nothing is left (`DeadlineExpired`, which the API core does not retry).
 """
 from __future__ import annotations
 
 import contextvars
-import os
 import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import telemetry
-from .config import settings
+from . import timing
+from .settings import settings
 
 if TYPE_CHECKING:                       # imported lazily at run time (cold start)
     import grpc
@@ -68,7 +67,7 @@ def _make_client() -> firestore.Client:
 
     cfg = settings()
     kwargs: dict[str, Any] = {"project": cfg.project, "database": cfg.database}
-    if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+    if cfg.emulator:
         from google.auth.credentials import AnonymousCredentials
         kwargs["credentials"] = AnonymousCredentials()
     db = firestore.Client(**kwargs)
@@ -105,7 +104,7 @@ def reset_client() -> None:
 
 def timeout(default: float = MAX_RPC_S) -> float:
     """Seconds a Firestore call may take now: what is left of the request's budget."""
-    measure = telemetry.current()
+    measure = timing.current()
     if measure is None:
         return default
     return max(min(measure.remaining() - MARGIN_S, default), 0.001)
@@ -131,7 +130,7 @@ def _note_failure() -> None:
     _failed_at = time.monotonic()
 
 
-def in_flight(measure: telemetry.Measure) -> bool:
+def in_flight(measure: timing.Measure) -> bool:
     return measure.rpc_open > 0
 
 
@@ -205,7 +204,7 @@ def _interceptor() -> Any:
                       grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
         def _call(self, continuation: Callable[..., Any], details: grpc.ClientCallDetails,
                   request: Any) -> Any:
-            measure = telemetry.current()
+            measure = timing.current()
             if measure is None:
                 return continuation(details, request)
             left = measure.remaining() - MARGIN_S

@@ -111,12 +111,31 @@ class Turn:
         """
         return self.contexts.get(name.lower())
 
+    def memory(self, name: str) -> Mapping[str, Any] | None:
+        """What a reply remembered under `name` (`Reply.remember`), from either dialect; None
+        when nothing is (the ES context expired or was never set, the CX parameter is null).
+
+            pending = turn.memory("page-pending")
+            target = as_text(pending.get("target")) if pending else ""
+        """
+        if self.dialect == "es":
+            found = self.context(name)
+            return found.parameters if found is not None else None
+        value = self.parameters.get(memory_key(name))
+        return value if isinstance(value, Mapping) else None
+
     def has_context(self, name: str) -> bool:
         """Is this ES context active (any case)?
 
             if turn.has_context("awaiting-confirmation"): ...
         """
         return name.lower() in self.contexts
+
+
+def memory_key(name: str) -> str:
+    """The CX session parameter holding the memory `name` ("page-pending" -> "page_pending"):
+    usable in CX conditions as `$session.params.page_pending`."""
+    return name.lower().replace("-", "_")
 
 
 def _is_empty(value: Any) -> bool:

@@ -25,7 +25,8 @@ import threading
 import time
 from typing import Callable
 
-from . import store, telemetry
+from . import store, timing
+from .settings import settings
 
 log = logging.getLogger("fulfillment")
 
@@ -44,7 +45,7 @@ def on_start(hook: Callable[[], object]) -> None:
 
 
 def enabled() -> bool:
-    return bool(_hooks) and os.environ.get("WARMUP", "1") != "0"
+    return bool(_hooks) and settings().warmup
 
 
 def start() -> None:
@@ -102,7 +103,7 @@ def _run() -> None:
 
 
 def _work() -> int:
-    measure = telemetry.begin()                  # a budget for the warm-up's own RPCs
+    measure = timing.begin()                  # a budget for the warm-up's own RPCs
     measure.deadline = measure.started + _budget()
     for hook in _hooks:          # first: a hook takes its cache's lock before the slow import,
         hook()                   # so a request arriving meanwhile waits for it, not redoes it
@@ -111,7 +112,4 @@ def _work() -> int:
 
 
 def _budget() -> float:
-    try:
-        return float(os.environ.get("WARMUP_BUDGET_S", "5"))
-    except ValueError:
-        return 5.0
+    return settings().warmup_budget_s

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from fulfillment import store, warmup
+from intents._settings import oncall_settings
 
 UTC = dt.timezone.utc
 OPEN_STATES = ["open", "acknowledged"]
@@ -71,17 +71,11 @@ _last_miss_reload = -1e9
 
 
 def _ttl() -> float:
-    try:
-        return float(os.environ.get("DIRECTORY_TTL_S", "60"))
-    except ValueError:
-        return 60.0
+    return oncall_settings().directory_ttl_s
 
 
 def _miss_refresh_s() -> float:
-    try:
-        return float(os.environ.get("DIRECTORY_MISS_REFRESH_S", "10"))
-    except ValueError:
-        return 10.0
+    return oncall_settings().directory_miss_refresh_s
 
 
 def directory(force: bool = False) -> _Directory:

@@ -14,15 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import threading
 import unicodedata
 from typing import Any
 
 from fulfillment import Turn, hash_session, store
-from fulfillment.config import settings
 from fulfillment.i18n import _
+from fulfillment.settings import settings
 from intents import _oncall
+from intents._settings import oncall_settings
 
 log = logging.getLogger("fulfillment")
 _publisher: Any = None
@@ -31,17 +31,14 @@ _publisher_lock = threading.Lock()
 
 def topic() -> str:
     """Full topic path from PAGES_TOPIC (a short name or projects/.../topics/...), or ""."""
-    name = os.environ.get("PAGES_TOPIC", "").strip()
+    name = oncall_settings().pages_topic
     if not name or name.startswith("projects/"):
         return name
     return f"projects/{settings().project}/topics/{name}"
 
 
 def max_attempts() -> int:
-    try:
-        return max(1, int(os.environ.get("PAGE_MAX_ATTEMPTS", "") or 5))
-    except ValueError:
-        return 5
+    return max(1, oncall_settings().page_max_attempts)
 
 
 def asker(turn: Turn) -> tuple[str, str]:
@@ -94,10 +91,7 @@ def flush_outbox(older_than_s: float | None = None, limit: int = 50) -> int:
     from google.cloud.firestore_v1 import FieldFilter
 
     if older_than_s is None:
-        try:
-            older_than_s = float(os.environ.get("OUTBOX_AFTER_S", "") or 30.0)
-        except ValueError:
-            older_than_s = 30.0
+        older_than_s = oncall_settings().outbox_after_s
     cutoff = _oncall.now() - dt.timedelta(seconds=older_than_s)
     query = (store.client().collection("pages")
              .where(filter=FieldFilter("published_at", "==", None)).limit(limit))

@@ -1,4 +1,5 @@
-"""Page the on-call: ask for confirmation first, with the pending page in a context."""
+"""Page the on-call: ask for confirmation first, remembering the pending page (ES: a context,
+CX: a session parameter; `Reply.remember`)."""
 import uuid
 
 from fulfillment import Param, Reply, Turn, intent
@@ -40,10 +41,8 @@ def oncall_page(turn: Turn) -> Reply:
     return (Reply.say(_("Page {who} (on call for {name}) with \"{message}\"? Say yes or no.", who=who,
                         name=thing.name, message=message))
             .chips(_("Yes"), _("No"))
-            .set_context(PENDING, 2, page_service=thing.id, page_target=thing.name,
-                         page_message=message, page_oncall=who, page_nonce=nonce)
-            .set_session(page_service=thing.id, page_target=thing.name, page_message=message,
-                         page_oncall=who, page_nonce=nonce))
+            .remember(PENDING, 2, page_service=thing.id, page_target=thing.name, page_message=message,
+                      page_oncall=who, page_nonce=nonce))
 
 
 def default_message(turn: Turn, target: str) -> str:

@@ -9,6 +9,4 @@ from intents.oncall_page import PENDING
                  "fr": ["non", "annule", "laisse tomber"], "es": ["no", "cancela", "déjalo"],
                  "pt_BR": ["não", "cancela", "deixa pra lá"], "ja": ["いいえ", "キャンセル", "やめて"]})
 def oncall_page_cancel(turn: Turn) -> Reply:
-    return (Reply.say(_("OK, I won't page anyone."))
-            .delete_context(PENDING).set_session(page_service=None, page_target=None,
-                                                 page_message=None, page_oncall=None))
+    return Reply.say(_("OK, I won't page anyone.")).forget(PENDING)

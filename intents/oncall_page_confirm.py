@@ -13,10 +13,10 @@ from intents.oncall_page import PENDING
                  "es": ["sí", "hazlo", "confirma"], "pt_BR": ["sim", "pode mandar", "confirma"],
                  "ja": ["はい", "お願い", "送って"]})
 def oncall_page_confirm(turn: Turn) -> Reply:
-    # Only the pending state the webhook set counts (ES: its context; CX: the session), never
-    # parameters of this turn; and the on-call person is looked up again, not taken from it.
-    pending = turn.context(PENDING)
-    values = pending.parameters if pending else (turn.parameters if turn.dialect == "cx" else {})
+    # Only the pending page the webhook remembered counts, never parameters of this turn; and
+    # the on-call person is looked up again, not taken from it. (Its keys start with page_: on
+    # ES a context's values also fill the turn's parameters, and must not pose as `service`.)
+    values = turn.memory(PENDING) or {}
     service = as_text(values.get("page_service"))[:100]
     message, target = as_text(values.get("page_message"))[:500], as_text(values.get("page_target"))[:100] or service
     found = _oncall.resolve(service) if service else None
@@ -39,7 +39,5 @@ def oncall_page_confirm(turn: Turn) -> Reply:
         _pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
     text = (_("Paged {who} for {target}.", who=who, target=target) if created
             else _("Paged {who} for {target}. (I had already sent this one.)", who=who, target=target))
-    return (Reply.say(text)
-            .delete_context(PENDING).set_session(page_service=None, page_target=None,
-                                                 page_message=None, page_oncall=None, page_nonce=None)
+    return (Reply.say(text).forget(PENDING)
             .chips(_("Open incidents"), _("Who is on call for {target}?", target=target)))

@@ -1,5 +1,5 @@
 """How fast this webhook itself is: from this instance's recent request latencies."""
-from fulfillment import Reply, Turn, intent, telemetry
+from fulfillment import Reply, Turn, intent, recent_stats
 from fulfillment.i18n import _, ngettext
 
 
@@ -11,7 +11,7 @@ from fulfillment.i18n import _, ngettext
                  "pt_BR": ["quão rápido você é", "você está saudável", "qual é a sua latência"],
                  "ja": ["応答速度は", "元気ですか", "レイテンシは"]})
 def webhook_health(turn: Turn) -> Reply:
-    stats = telemetry.recent_stats()
+    stats = recent_stats()
     if not stats["count"]:
         return Reply.say(_("This is my first request in the last hour, so I have nothing to report yet."))
     answered = ngettext("In the last hour I answered {n} request: half within {p50} ms, 99% within {p99} ms.",

@@ -27,10 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def read_timeout() -> float:
-    try:
-        return max(float(os.environ.get("WEBHOOK_READ_TIMEOUT_S", "") or 10.0), 0.1)
-    except ValueError:
-        return 10.0
+    from fulfillment.settings import settings
+
+    return max(settings().read_timeout_s, 0.1)
 
 
 class DeadlineSocket(socket.socket):
@@ -98,7 +97,7 @@ def worker_class() -> type:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--port", type=int, default=None, help="default: the PORT setting (8080)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
@@ -106,7 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     from functions_framework._http import create_server
 
     app = create_app("webhook", str(ROOT / "main.py"), "http")
-    create_server(app, False, worker_class=worker_class()).run(args.host, args.port)
+    from fulfillment.settings import settings
+
+    create_server(app, False, worker_class=worker_class()).run(args.host, args.port or settings().port)
 
 
 if __name__ == "__main__":

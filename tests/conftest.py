@@ -29,6 +29,11 @@ if os.environ.get("CI"):
 
 import webhook_server  # noqa: E402
 
+import intents  # noqa: E402
+from fulfillment import app as _app  # noqa: E402
+
+_app.configure(intents.APP)      # in-process tests see Watchkeeper as main.py configures it
+
 import emulator as emulator_script  # noqa: E402
 import seed as seed_script  # noqa: E402
 
@@ -72,6 +77,19 @@ def shared_fixture_names(kind: str) -> list[str]:
     return sorted(p.name for p in folder.glob("*.json")) if folder.exists() else []
 
 
+@pytest.fixture
+def setenv(monkeypatch):
+    """`setenv(name, value)`: change a setting for this test (the settings are read again)."""
+    from fulfillment import settings
+
+    def change(name: str, value: str) -> None:
+        monkeypatch.setenv(name, value)
+        settings.reload()
+    yield change
+    monkeypatch.undo()
+    settings.reload()
+
+
 # ---- Firestore emulator --------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -86,9 +104,9 @@ def emulator():
 
 @pytest.fixture(scope="session")
 def db(emulator):
-    from fulfillment import config, store
+    from fulfillment import settings, store
 
-    config.settings.cache_clear()
+    settings.reload()
     store.reset_client()
     return store.client()
 

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from fulfillment import Reply, agent_export, agent_sync, router
+from fulfillment import Reply, agent_export, agent_sync, app, router
 
 from conftest import ROOT
 from fake_dialogflow import AgentsServer, SessionsServer
@@ -16,19 +16,19 @@ from fake_dialogflow import AgentsServer, SessionsServer
 
 @pytest.fixture(scope="module")
 def exported():
-    agent_export.load_intents()
+    app.load_for_command_line()
     return zipfile.ZipFile(io.BytesIO(agent_export.build_zip("en")))
 
 
-def test_zip_layout_and_agent_settings(exported, monkeypatch):
+def test_zip_layout_and_agent_settings(exported, setenv):
     names = exported.namelist()
     assert "agent.json" in names and "package.json" in names
     agent = json.loads(exported.read("agent.json"))
     assert agent["language"] == "en" and "webhook" in agent
     for name in names:
         assert re.fullmatch(r"agent\.json|package\.json|intents/[^/]+\.json|entities/[^/]+\.json", name), name
-    monkeypatch.setenv("WEBHOOK_URL", "https://example.com/webhook")
-    monkeypatch.setenv("WEBHOOK_BASIC_USER", "dialogflow")
+    setenv("WEBHOOK_URL", "https://example.com/webhook")
+    setenv("WEBHOOK_BASIC_USER", "dialogflow")
     webhook = agent_export.agent_json("en")["webhook"]
     assert webhook["url"] == "https://example.com/webhook" and webhook["username"] == "dialogflow" and webhook["available"]
 

@@ -20,7 +20,7 @@ import zipfile
 
 import pytest
 
-from fulfillment import agent_export, agent_export_cx, agent_sync_cx, router
+from fulfillment import agent_export_cx, agent_sync_cx, app, router
 
 from conftest import ROOT
 from fake_dialogflow import CxAgentsServer, CxSessionsServer
@@ -53,7 +53,7 @@ def _proto_fields(message) -> set[str]:
 
 @pytest.fixture(scope="module")
 def package():
-    agent_export.load_intents()
+    app.load_for_command_line()
     data = agent_export_cx.build_zip(["en"])
     archive = zipfile.ZipFile(io.BytesIO(data))
     return {name: json.loads(archive.read(name)) for name in archive.namelist()}
@@ -78,8 +78,8 @@ def test_field_names_are_those_of_real_exports_or_the_api(package):
         assert not unknown, f"{kind}: {unknown}"
 
     check("agent", package["agent.json"], cx.Agent)
-    check("webhook", package["webhooks/watchkeeper.json"], cx.Webhook)
-    check("webhook.service", package["webhooks/watchkeeper.json"]["genericWebService"], cx.Webhook.GenericWebService)
+    check("webhook", package["webhooks/webhook.json"], cx.Webhook)
+    check("webhook.service", package["webhooks/webhook.json"]["genericWebService"], cx.Webhook.GenericWebService)
     flow = package["flows/Default Start Flow/Default Start Flow.json"]
     check("flow", flow, cx.Flow)
     for route in flow["transitionRoutes"]:
@@ -116,7 +116,7 @@ def test_resources_parse_as_the_official_types(package):
         message.from_json(json.dumps(value), ignore_unknown_fields=False)
 
     strict(cx.Agent, package["agent.json"])
-    webhook = dict(package["webhooks/watchkeeper.json"])
+    webhook = dict(package["webhooks/webhook.json"])
     webhook["timeout"] = f"{webhook['timeout']['seconds']}s"
     strict(cx.Webhook, webhook)
     strict(cx.Flow, package["flows/Default Start Flow/Default Start Flow.json"])
@@ -160,7 +160,7 @@ def test_every_intent_routes_to_the_webhook_with_its_name_as_tag(package):
             fulfillment = final["triggerFulfillment"]
         else:
             fulfillment = route["triggerFulfillment"]
-        assert fulfillment["webhook"] == "watchkeeper"
+        assert fulfillment["webhook"] == agent_export_cx.WEBHOOK
         tags.add(fulfillment["tag"])
     assert tags == {i.name for i in router.intents().values() if not i.fallback}
     assert {h["event"]: h["triggerFulfillment"]["tag"] for h in flow["eventHandlers"]} == {
@@ -189,11 +189,11 @@ def test_phrases_parameters_and_entities(package):
     assert package["entityTypes/severity/severity.json"]["kind"] == "KIND_MAP"
 
 
-def test_webhook_points_at_the_function_with_its_auth(monkeypatch):
-    monkeypatch.setenv("WEBHOOK_URL", "https://europe-west1-p.cloudfunctions.net/watchkeeper")
-    monkeypatch.setenv("WEBHOOK_HEADER_NAME", "X-Watchkeeper-Key")
-    monkeypatch.setenv("WEBHOOK_HEADER_SECRET", "s3cret")
-    monkeypatch.setenv("WEBHOOK_TIMEOUT_CX_S", "7")
+def test_webhook_points_at_the_function_with_its_auth(setenv):
+    setenv("WEBHOOK_URL", "https://europe-west1-p.cloudfunctions.net/watchkeeper")
+    setenv("WEBHOOK_HEADER_NAME", "X-Watchkeeper-Key")
+    setenv("WEBHOOK_HEADER_SECRET", "s3cret")
+    setenv("WEBHOOK_TIMEOUT_CX_S", "7")
     webhook = agent_export_cx.webhook_json()
     service = webhook["genericWebService"]
     assert service["uri"] == "https://europe-west1-p.cloudfunctions.net/watchkeeper"
@@ -203,7 +203,7 @@ def test_webhook_points_at_the_function_with_its_auth(monkeypatch):
 
 
 def test_export_is_reproducible():
-    agent_export.load_intents()
+    app.load_for_command_line()
     assert agent_export_cx.build_zip(["en"]) == agent_export_cx.build_zip(["en"])
 
 
@@ -219,7 +219,7 @@ def test_regional_endpoint():
 def test_push_and_pull_through_the_official_client():
     from google.cloud import dialogflowcx_v3
 
-    agent_export.load_intents()
+    app.load_for_command_line()
     server = CxAgentsServer()
     try:
         client = agent_sync_cx.agents_client("europe-west1", server.address, insecure=True)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fulfillment import Reply, deadline, router, store, telemetry
+from fulfillment import Reply, app, deadline, router, store, timing
 from fulfillment.dialect import parse
 from fulfillment.simulate import es_request
 
@@ -42,12 +42,13 @@ def test_intents():
 
 
 def _run(name, budget=5.0, **params):
-    measure = telemetry.begin()
+    measure = timing.begin()
     measure.deadline = measure.started + budget
     try:
-        return deadline.run(parse(es_request(name, params=params)), measure)
+        turn = parse(es_request(name, params=params))
+        return deadline.run(*router.intent_for(turn), turn, measure)
     finally:
-        telemetry._current.set(None)
+        timing.end()
 
 
 def test_firestore_only_handler_runs_on_the_request_thread():
@@ -59,7 +60,7 @@ def test_a_database_call_cut_at_the_deadline_reads_as_a_timeout():
     """As the worker path would report it: the user hears "taking too long"."""
     result = _run("test.blocking.firestore", budget=0.1, late=True)
     assert result.outcome == "timeout" and result.detail == "firestore"
-    assert result.reply.texts == [deadline.MESSAGES["timeout"]]
+    assert result.reply.texts == [app.current().message("timeout")]
     result = _run("test.blocking.firestore", budget=5.0, late=True)      # within the budget: the database's fault
     assert result.outcome == "db_unavailable"
 

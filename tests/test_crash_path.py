@@ -13,15 +13,15 @@ from conftest import assert_valid_response
 
 
 @pytest.mark.parametrize("dialect_name,build", [("es", es_request), ("cx", cx_request)])
-def test_a_bug_in_rendering_still_answers(monkeypatch, capfd, dialect_name, build):
-    monkeypatch.setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
+def test_a_bug_in_rendering_still_answers(monkeypatch, setenv, capfd, dialect_name, build):
+    setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
     import main
-    from fulfillment import dialect
+    from fulfillment import dialect, encoding
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
     monkeypatch.setattr(dialect, "render", broken)
-    monkeypatch.setattr(dialect, "_rendered", type(dialect._rendered)())
+    monkeypatch.setattr(encoding, "_rendered", type(encoding._rendered)())
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome")),
                                      content_type="application/json").get_environ())
     result: Any = main.webhook(request)          # functions-framework's decorator erases the type

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from fulfillment import agent_export, agent_export_cx, fmt, i18n, report
+from fulfillment import agent_export, agent_export_cx, app, fmt, i18n, report
 from fulfillment.simulate import cx_request, es_request
 
 import catalogs  # scripts/catalogs.py: extract, compile, check
@@ -77,11 +77,9 @@ def test_language_falls_back_from_region_to_language_to_english(code, chosen):
 
 
 def test_framework_sentences_are_translated():
-    from fulfillment import deadline
-
     for language in LANGUAGES:
         for kind in ("timeout", "handler_error", "db_unavailable"):
-            english = deadline.MESSAGES[kind]
+            english = app.current().message(kind)
             assert i18n.translate(language, english) != english, (language, kind)
     v1 = {"result": {}, "lang": "de", "sessionId": "s"}
     from fulfillment.dialect import BadRequest, detect
@@ -191,19 +189,19 @@ def test_v1_refusal_in_the_language_the_body_names(server):
 
 
 @pytest.mark.parametrize("dialect_name,build", [("es", es_request), ("cx", cx_request)])
-def test_crash_apology_in_the_callers_language(monkeypatch, dialect_name, build):
+def test_crash_apology_in_the_callers_language(monkeypatch, setenv, dialect_name, build):
     """Our own bug past the handler: the apology still speaks the caller's language."""
     from flask import Request
     from werkzeug.test import EnvironBuilder
 
-    monkeypatch.setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
+    setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
     import main
-    from fulfillment import dialect
+    from fulfillment import dialect, encoding
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
     monkeypatch.setattr(dialect, "render", broken)
-    monkeypatch.setattr(dialect, "_rendered", type(dialect._rendered)())
+    monkeypatch.setattr(encoding, "_rendered", type(encoding._rendered)())
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome", language="pt-BR")),
                                      content_type="application/json").get_environ())
     try:
@@ -219,7 +217,7 @@ def test_crash_apology_in_the_callers_language(monkeypatch, dialect_name, build)
 # ---- phrases and synonyms per language, in both exports ----------------------------------
 
 def test_phrases_and_synonyms_per_language_in_the_es_export():
-    agent_export.load_intents()
+    app.load_for_command_line()
     archive = zipfile.ZipFile(io.BytesIO(agent_export.build_zip()))
     names = set(archive.namelist())
     agent = json.loads(archive.read("agent.json"))
@@ -237,7 +235,7 @@ def test_phrases_and_synonyms_per_language_in_the_es_export():
 
 
 def test_phrases_synonyms_and_prompts_per_language_in_the_cx_export():
-    agent_export.load_intents()
+    app.load_for_command_line()
     files = agent_export_cx.files()
     agent = files["agent.json"]
     assert agent["defaultLanguageCode"] == "en" and "pt-br" in agent["supportedLanguageCodes"]

@@ -217,15 +217,28 @@ def test_page_asks_then_yes_creates_one_page(server, seeded):
     assert pages[0]["expires_at"] - pages[0]["created_at"] == _oncall.PAGE_RETENTION   # the TTL policy's field
 
 
-def test_page_cx_flow_uses_session_parameters(server, seeded):
+def test_page_cx_flow_remembers_in_one_session_parameter(server, seeded):
+    """The same handler state as ES, stored once: one session parameter, deleted with null."""
+    warnings_before = _cx_context_warnings(server)
     session, out = _page_turns(server, "cx")
     params = out["sessionInfo"]["parameters"]
-    assert params["page_service"] == "checkout"
+    assert list(params) == ["page_pending"] and params["page_pending"]["page_service"] == "checkout"
     confirm = cx_request("oncall.page.confirm", text="yes", params=params, session_id=session)
     done = server.post(confirm).json()
     assert "Paged" in done["fulfillmentResponse"]["messages"][0]["text"]["text"][0]
-    assert done["sessionInfo"]["parameters"]["page_service"] is None
+    assert done["sessionInfo"]["parameters"] == {"page_pending": None}
     assert len(list(seeded.collection("pages").stream())) == 1
+    assert _cx_context_warnings(server) == warnings_before == 0        # no ES context on a CX turn
+
+
+def _cx_context_warnings(server) -> int:
+    return sum("set on a CX turn" in line for line in server.log_path.read_text(errors="replace").splitlines())
+
+
+def test_page_es_flow_remembers_in_one_context(server, seeded):
+    session, out = _page_turns(server)
+    assert [c["name"].rsplit("/", 1)[1] for c in out["outputContexts"]] == ["page-pending"]
+    assert "sessionInfo" not in out
 
 
 def test_page_no_cancels_and_yes_without_pending(server, seeded):

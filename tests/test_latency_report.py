@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from fulfillment import report
+from fulfillment.recent import percentile
 from fulfillment.simulate import es_request
-from fulfillment.telemetry import percentile
 
 from conftest import ROOT
 

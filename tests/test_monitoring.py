@@ -85,7 +85,7 @@ def test_slo_leaves_out_rejected_callers():
     slo = json.loads((MONITORING / "slo.json").read_text())
     cut = slo["serviceLevelIndicator"]["requestBased"]["distributionCut"]["distributionFilter"]
     assert 'metric.label.outcome!="unauthorized"' in cut and 'metric.label.outcome!="bad_request"' in cut
-    source = (ROOT / "fulfillment" / "telemetry.py").read_text() + (ROOT / "main.py").read_text()
+    source = (ROOT / "fulfillment" / "logline.py").read_text() + (ROOT / "main.py").read_text()
     source += "".join(p.read_text() for p in (ROOT / "fulfillment").glob("*.py"))
     assert '"unauthorized"' in source and '"bad_request"' in source
 

@@ -7,7 +7,7 @@ import pytest
 import fulfillment
 from fulfillment import Reply, Turn
 
-TURN_ACCESSORS = ["param", "text", "number", "integer", "flag", "context", "has_context"]
+TURN_ACCESSORS = ["param", "text", "number", "integer", "flag", "memory", "context", "has_context"]
 REPLY_METHODS = [name for name, value in vars(Reply).items()
                  if not name.startswith("_") and (callable(value) or hasattr(value, "__get__"))
                  and name not in Reply.__dataclass_fields__]

@@ -375,7 +375,7 @@ def _run_load(server, mix, concurrency, seconds):
 
     with futures.ThreadPoolExecutor(concurrency) as pool:
         outcomes = list(pool.map(worker, range(concurrency)))
-    from fulfillment.telemetry import percentile
+    from fulfillment.recent import percentile
     ordered = sorted(latency for latencies, _ in outcomes for latency in latencies)
     errors = sum(e for _, e in outcomes)
     return {"requests": len(ordered), "errors": errors, "rps": round(len(ordered) / seconds, 1),

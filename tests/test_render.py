@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from fulfillment import Button, ListItem, Reply, dialect, limits
+from fulfillment import Button, ListItem, Reply, dialect, encoding, limits
 from fulfillment.simulate import cx_request, es_request
 
 from conftest import assert_valid_response, shared_fixture
@@ -223,16 +223,16 @@ def test_cx_lists_stay_readable_off_messenger():
 def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
     constant = Reply.say("Hello").chips("Help")
     es_console, cx_console = _turn("es", "console"), _turn("cx", "console")
-    first = dialect.encode(constant, es_console)
-    assert dialect.encode(constant, es_console) is first                      # same object, same bytes
+    first = encoding.encode(constant, es_console)
+    assert encoding.encode(constant, es_console) is first                      # same object, same bytes
     assert json.loads(first) == dialect.render(constant, es_console)
-    assert json.loads(dialect.encode(constant, cx_console)) == dialect.render(constant, cx_console)
-    assert json.loads(dialect.encode(constant, _turn("es", "google_assistant")))["payload"]["google"]
+    assert json.loads(encoding.encode(constant, cx_console)) == dialect.render(constant, cx_console)
+    assert json.loads(encoding.encode(constant, _turn("es", "google_assistant")))["payload"]["google"]
     with_context = Reply.say("Hi").set_context("c", 2, a=1)
     from dataclasses import replace
     other_session = replace(es_console, session="projects/p/agent/sessions/other")
-    assert b"/sessions/other/contexts/c" in dialect.encode(with_context, other_session)
-    assert b"/sessions/s1/contexts/c" in dialect.encode(with_context, es_console)
+    assert b"/sessions/other/contexts/c" in encoding.encode(with_context, other_session)
+    assert b"/sessions/s1/contexts/c" in encoding.encode(with_context, es_console)
 
 
 def test_json_out_handles_what_json_can_and_cannot_hold():
@@ -240,3 +240,37 @@ def test_json_out_handles_what_json_can_and_cannot_hold():
     value = {"big": 2 ** 80, "nan": 1.5, 3: "int key", "when": __import__("datetime").date(2026, 11, 27), "é": "🚨"}
     out = json.loads(jsonio.dumps(value))
     assert out["big"] == 2 ** 80 and out["3"] == "int key" and out["when"] == "2026-11-27" and out["é"] == "🚨"
+
+
+@pytest.mark.parametrize("dialect_name", ["es", "cx"])
+def test_a_memory_round_trips_in_either_dialect(dialect_name):
+    """What a reply remembers comes back from the next request the way that dialect carries
+    it (ES: the output context sent back as an input context; CX: the session parameter)."""
+    remembered = Reply.say("Page Ana?").remember("page-pending", 2, page_target="Ana", page_nonce="n1")
+    out = dialect.render(remembered, _turn(dialect_name, "console"))
+    assert_valid_response(out, dialect_name)
+    if dialect_name == "es":
+        [context] = out["outputContexts"]
+        assert context["name"].endswith("/contexts/page-pending") and context["lifespanCount"] == 2
+        following = es_request("y", contexts=[{"name": "page-pending", "lifespanCount": 1,
+                                               "parameters": context["parameters"]}])
+    else:
+        assert out["sessionInfo"] == {"parameters": {"page_pending": {"page_target": "Ana", "page_nonce": "n1"}}}
+        following = cx_request("y", params=out["sessionInfo"]["parameters"])
+    turn = dialect.parse(following)
+    assert dict(turn.memory("page-pending") or {}) == {"page_target": "Ana", "page_nonce": "n1"}
+    assert turn.memory("something-else") is None
+
+    gone = dialect.render(Reply.say("OK.").forget("page-pending"), _turn(dialect_name, "console"))
+    assert_valid_response(gone, dialect_name)
+    if dialect_name == "es":
+        assert [c["lifespanCount"] for c in gone["outputContexts"]] == [0] and "parameters" not in gone["outputContexts"][0]
+    else:
+        assert gone["sessionInfo"] == {"parameters": {"page_pending": None}}
+        assert dialect.parse(cx_request("y", params={"page_pending": None})).memory("page-pending") is None
+
+
+def test_a_memory_tolerates_what_a_caller_may_send_in_its_place():
+    for junk in ("text", 3, ["a"], True):
+        assert dialect.parse(cx_request("y", params={"page_pending": junk})).memory("page-pending") is None
+    assert dialect.parse(es_request("y")).memory("page-pending") is None
