@@ -11,11 +11,11 @@ from .entities import entity
 from .logline import hash_session
 from .recent import stats as recent_stats
 from .reply import Button, ListItem, Reply
-from .router import Param, intent
+from .router import Param, intent, prompt_for
 from .settings import section, setting
 from .turn import Turn, as_text
 
 PUBLIC_MODULES = ("i18n", "fmt", "store", "warmup", "push", "settings")
 
 __all__ = ["App", "Button", "ListItem", "Param", "Reply", "Turn", "as_text", "configure", "entity",
-           "hash_session", "intent", "recent_stats", "section", "setting"]
+           "hash_session", "intent", "prompt_for", "recent_stats", "section", "setting"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import app
 from .errors import BadRequest, NotConfigured, Unauthorized
-from .settings import settings
+from .settings import Settings, settings
 
 if TYPE_CHECKING:
     from flask import Request
@@ -52,9 +52,19 @@ class AuthConfig:
                                       ("id_token", self.audience and self.emails)) if on]
 
 
+_config: tuple[object, AuthConfig] | None = None
+
+
 def config() -> AuthConfig:
-    """The webhook's own callers, from the settings (read once per process there)."""
+    """The webhook's own callers, from the settings (built again only when they are re-read)."""
+    global _config
     cfg = settings()
+    if _config is None or _config[0] is not cfg:
+        _config = (cfg, _build(cfg))
+    return _config[1]
+
+
+def _build(cfg: Settings) -> AuthConfig:
     return AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
                       header_name=cfg.header_name, header_secret=cfg.header_secret,
                       audience=cfg.id_token_audience, emails=tuple(e.lower() for e in cfg.id_token_emails),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fulfillment import Reply, Turn, fmt
+from fulfillment import Reply, Turn, fmt, prompt_for
 from fulfillment.i18n import _
 from intents import _oncall
 
@@ -20,29 +20,6 @@ def unknown_name(name: str) -> Reply:
             .chips(*_oncall.known_services(4)))
 
 
-def service_or_none(name: str) -> _oncall.Service | Reply:
-    """The Service for a spoken service name, or the Reply to give instead."""
-    found = _oncall.resolve(name)
-    if found is None:
-        return unknown_name(name)
-    kind, thing = found
-    if isinstance(thing, _oncall.Team):
-        services = [s.name for s in _oncall.directory().services.values() if s.team == thing.id]
-        return (Reply.say(_("{team} is a team. Which of its services: {services}?",
-                            team=thing.name, services=", ".join(services)))
-                .chips(*services[:4]))
-    return thing
-
-
-def ask_for_service(turn: Turn, prompt: str) -> _oncall.Service | Reply:
-    """The Service named, or the Reply to give instead: the prompt when no service was named,
-    close matches when the name is unknown, the team's services when a team was named."""
-    name = turn.text("service")
-    if not name:
-        return Reply.say(_(prompt)).chips(*_oncall.known_services(4))
-    return service_or_none(name)
-
-
 class Named(NamedTuple):
     """A service or team the user named, with the team that owns it (None if on record none)."""
 
@@ -51,13 +28,43 @@ class Named(NamedTuple):
     team: _oncall.Team | None
 
 
-def ask_for_service_or_team(turn: Turn, prompt: str) -> Named | Reply:
-    """What the user named, or the Reply to give instead (the prompt, or close matches)."""
-    name = turn.text("service")
-    if not name:
-        return Reply.say(_(prompt)).chips(*_oncall.known_services(4))
+def named(name: str) -> Named | Reply:
+    """The service or team a spoken name, id or alias means, or close matches to offer."""
     found = _oncall.resolve(name)
     if found is None:
         return unknown_name(name)
     kind, thing = found
     return Named(kind, thing, _oncall.team_of(kind, thing))
+
+
+def service_or_none(name: str) -> _oncall.Service | Reply:
+    """The Service for a spoken service name, or the Reply to give instead (a team's name
+    gets the question which of its services)."""
+    found = named(name)
+    if isinstance(found, Reply):
+        return found
+    team = found.thing
+    if isinstance(team, _oncall.Service):
+        return team
+    services = [s.name for s in _oncall.directory().services.values() if s.team == team.id]
+    return (Reply.say(_("{team} is a team. Which of its services: {services}?",
+                        team=team.name, services=", ".join(services)))
+            .chips(*services[:4]))
+
+
+def _ask(turn: Turn) -> Reply:
+    """No service named: ask with the prompt the intent declares for it."""
+    return Reply.say(_(prompt_for(turn, "service"))).chips(*_oncall.known_services(4))
+
+
+def ask_for_service(turn: Turn) -> _oncall.Service | Reply:
+    """The Service named, or the Reply to give instead: the intent's prompt when no service was
+    named, close matches when the name is unknown, the team's services when a team was named."""
+    name = turn.text("service")
+    return service_or_none(name) if name else _ask(turn)
+
+
+def ask_for_service_or_team(turn: Turn) -> Named | Reply:
+    """What the user named, or the Reply to give instead (the intent's prompt, or close matches)."""
+    name = turn.text("service")
+    return named(name) if name else _ask(turn)

@@ -23,7 +23,7 @@ NOTES = {"succeeded": "", "rolled_back": N_("It was rolled back."), "failed": N_
                         "[search](service)のバージョンは"]},
         params={"service": Param("@service", required=True, prompt=N_("Which service?"))})
 def deploy_latest(turn: Turn) -> Reply:
-    service = ask_for_service(turn, N_("Which service?"))
+    service = ask_for_service(turn)
     if isinstance(service, Reply):
         return service
     deploy = _oncall.latest_deploy(service.id)

@@ -20,7 +20,7 @@ from intents._replies import ask_for_service_or_team
                  "ja": ["[payments](service)の当番は誰", "[checkout](service)のオンコールは誰", "今の当番は誰"]},
         params={"service": Param("@service", required=True, prompt=N_("For which service or team?"))})
 def oncall_current(turn: Turn) -> Reply:
-    found = ask_for_service_or_team(turn, N_("For which service or team?"))
+    found = ask_for_service_or_team(turn)
     if isinstance(found, Reply):
         return found
     kind, thing, team = found

@@ -28,7 +28,7 @@ PENDING = "page-pending"
                 "message": Param("@sys.any", prompt=N_("What should the page say?"))},
         output_contexts=[(PENDING, 2)])
 def oncall_page(turn: Turn) -> Reply:
-    found = ask_for_service_or_team(turn, N_("Page the on-call for which service?"))
+    found = ask_for_service_or_team(turn)
     if isinstance(found, Reply):
         return found
     kind, thing, team = found

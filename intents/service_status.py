@@ -22,7 +22,7 @@ STATUS_NAMES = {"operational": N_("operational"), "degraded": N_("degraded"), "o
                  "ja": ["[checkout](service)の状態は", "[payments](service)は大丈夫"]},
         params={"service": Param("@service", required=True, prompt=N_("Which service?"))})
 def service_status(turn: Turn) -> Reply:
-    service = ask_for_service(turn, N_("Which service?"))
+    service = ask_for_service(turn)
     if isinstance(service, Reply):
         return service
     doc = _oncall.get_service_doc(service.id) or {}

@@ -285,3 +285,16 @@ def test_firestore_round_trips_per_intent(server, seeded, intent, params):
     assert log["firestore_rpcs"] == MINIMUM_RPCS[(intent, params)], log
     if log["firestore_rpcs"]:
         assert log["stages_ms"]["firestore"] > 0
+
+
+@pytest.mark.parametrize("name", ["deploy.latest", "service.status", "oncall.current", "oncall.page"])
+def test_no_service_named_asks_with_the_intents_declared_prompt(server, seeded, name):
+    """The handler asks with the words the agent's form asks with: one prompt, declared once."""
+    from fulfillment import router
+
+    router.load("intents")
+    found = router.find(name)
+    assert found is not None
+    declared = found.params["service"].prompt
+    out = server.post(es_request(name, text="hm")).json()
+    assert out["fulfillmentText"] == declared and declared.endswith("?")

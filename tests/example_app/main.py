@@ -19,12 +19,13 @@ REGISTERED = router.load(*settings().intent_packages)
 
 @functions_framework.http
 def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
-    measure, cfg = timing.begin(), settings()
+    measure, cfg, body = timing.begin(), settings(), None
     try:
         if health.is_health_check(request.environ, cfg):
             return respond(request, measure, 200, health.status(REGISTERED))
         auth.check(request)
-        turn = dialect.parse(intake.read_json(request, cfg.max_body_bytes))
+        body = intake.read_json(request, cfg.max_body_bytes)
+        turn = dialect.parse(body)
         i18n.use(turn.language)
         measure.deadline = measure.started + deadline.budget_for(turn, cfg)
         measure.fields.update(logline.turn_fields(turn))
@@ -34,3 +35,6 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     except BadRequest as exc:
         measure.fields.update({"outcome": exc.outcome, "error": str(exc)})
         return respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
+    except Exception:                                    # a bug past the handler: still answer
+        measure.fields.update(logline.crash_fields())
+        return respond(request, measure, 200, dialect.apology(body, app.current().message("handler_error")))
