@@ -16,13 +16,15 @@ import hashlib
 import threading
 from typing import Any
 
-from fulfillment import store
+from fulfillment import i18n, store
+from fulfillment.i18n import N_
 from fulfillment.push import Ignore, Message, Result
 from intents import _oncall, _pages
 
 from ._fields import epoch, mapping, text
 
 SOURCE = "Cloud Monitoring"
+ALERT_MESSAGE = N_("Incident {number} on {service}: {title}")    # a page's message, retold in the person's language
 SEVERITY = {"critical": 1, "error": 2, "warning": 3}
 _allocate = threading.Lock()      # numbers: one allocator per process; create() guards across instances
 
@@ -152,7 +154,8 @@ def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service
     title = text(incident.get("policy_name"), 200) or text(incident.get("summary"), 200)
     created = _oncall.create_page(page_key, {
         "service": service.id, "oncall": shift.primary.get("name", ""), "incident": number,
-        "message": f"Incident {number} on {service.name}: {title}",
+        "message": i18n.translate(i18n.DEFAULT, ALERT_MESSAGE, number=number, service=service.name, title=title),
+        "title": title, "service_name": service.name,
         "by": f"{SOURCE} alert", "url": text(incident.get("url"), 500), "source": "alert"})
     if created or not _published(page_key):
         _pages.publish(page_key, timeout=min(store.timeout(), 3.0))

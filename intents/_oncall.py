@@ -13,7 +13,10 @@ Collections (see data/seed.json and firestore.indexes.json):
   alerts/{hash}   Cloud Monitoring incident id -> incident number (events/alerts.py)
 
 Services and teams change rarely; their directory is cached per process for
-DIRECTORY_TTL_S seconds (default 60) so that name resolution costs no round trip.
+DIRECTORY_TTL_S seconds (default 60) so that name resolution costs no round trip. A name
+the cache does not know reloads it once before it is called unknown (a service added a
+moment ago), at most every DIRECTORY_MISS_REFRESH_S seconds (default 10), so a flood of
+unknown names costs Firestore one reload, not one each.
 """
 from __future__ import annotations
 
@@ -63,23 +66,31 @@ class _Directory:
 
 _directory = _Directory()
 _directory_lock = threading.Lock()
+_miss_lock = threading.Lock()
+_last_miss_reload = -1e9
 
 
 def _ttl() -> float:
     return oncall_settings().directory_ttl_s
 
 
-def directory() -> _Directory:
-    """Services and teams by every name they go by (2 RPCs when the cache is cold)."""
+def _miss_refresh_s() -> float:
+    return oncall_settings().directory_miss_refresh_s
+
+
+def directory(force: bool = False) -> _Directory:
+    """Services and teams by every name they go by (2 RPCs when the cache is cold).
+    `force` reloads it unless another thread did while this one waited."""
     global _directory
-    if time.monotonic() - _directory.loaded_at < _ttl():
+    asked = time.monotonic()
+    if not force and asked - _directory.loaded_at < _ttl():
         return _directory
     # Another thread (the warm-up, another request) may be loading it: wait no longer than
     # this request's budget, as for an RPC, since the handler may run on the request thread.
     if not _directory_lock.acquire(timeout=store.timeout()):
         raise store.DeadlineExpired("the service directory is still loading")
     try:
-        if time.monotonic() - _directory.loaded_at < _ttl():
+        if (_directory.loaded_at >= asked) if force else (time.monotonic() - _directory.loaded_at < _ttl()):
             return _directory
         db = store.client()
         fresh = _Directory()
@@ -112,11 +123,21 @@ def _norm(name: str) -> str:
 
 def resolve(name: str) -> tuple[str, Service | Team] | None:
     """("service" | "team", the thing) for a spoken name, id or alias, any case."""
-    found = directory().names.get(_norm(name))
+    global _last_miss_reload
+    started = time.monotonic()
+    key, known = _norm(name), directory()
+    if key not in known.names and known.loaded_at < started:   # added since the cache was loaded? look again
+        with _miss_lock:
+            due = time.monotonic() - _last_miss_reload >= _miss_refresh_s()
+            if due:
+                _last_miss_reload = time.monotonic()
+        if due:
+            known = directory(force=True)
+    found = known.names.get(key)
     if found is None:
         return None
     kind, ident = found
-    return kind, (directory().services[ident] if kind == "service" else directory().teams[ident])
+    return kind, (known.services[ident] if kind == "service" else known.teams[ident])
 
 
 def suggestions(name: str, limit: int = 3) -> list[str]:

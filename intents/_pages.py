@@ -19,6 +19,7 @@ import unicodedata
 from typing import Any
 
 from fulfillment import Turn, hash_session, store
+from fulfillment.i18n import _
 from fulfillment.settings import settings
 from intents import _oncall
 from intents._settings import oncall_settings
@@ -117,15 +118,17 @@ def latest_by(caller: str, person: str = "", limit: int = 10) -> dict[str, Any] 
     return None
 
 
-def person_route(name: str) -> tuple[str, dict[str, Any] | None]:
-    """(person id, their route {kind, url}) from people/{id}, route None when unknown."""
+def person_route(name: str) -> tuple[str, dict[str, Any] | None, str]:
+    """(person id, their route {kind, url}, their language) from people/{id}; route None and
+    language "" when the directory does not say."""
     ident = person_id(name)
     if not ident:
-        return ident, None
+        return ident, None, ""
     snapshot = store.client().collection("people").document(ident).get(timeout=store.timeout())
-    route = (snapshot.to_dict() or {}).get("route") if snapshot.exists else None
-    return ident, route if isinstance(route, dict) else None
+    person = (snapshot.to_dict() or {}) if snapshot.exists else {}
+    route, language = person.get("route"), person.get("language")
+    return ident, route if isinstance(route, dict) else None, language if isinstance(language, str) else ""
 
 
 def when(moment: dt.datetime | None) -> str:
-    return f"{moment:%H:%M} UTC" if moment else "an unknown time"
+    return _("{time} UTC", time=f"{moment:%H:%M}") if moment else _("an unknown time")

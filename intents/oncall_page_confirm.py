@@ -2,7 +2,7 @@
 import uuid
 
 from fulfillment import Reply, Turn, as_text, intent, store
-from fulfillment.i18n import _
+from fulfillment.i18n import _, current
 from intents import _oncall, _pages
 from intents.oncall_page import PENDING
 
@@ -33,7 +33,8 @@ def oncall_page_confirm(turn: Turn) -> Reply:
     key = _oncall.page_id(turn.turn_id or as_text(values.get("page_nonce"))[:64], uuid.uuid4().hex)
     by, session = _pages.asker(turn)                    # the session stored like the logs: a pseudonym
     created = _oncall.create_page(key, {"service": thing.id, "oncall": who, "message": message,
-                                        "by": by, "turn": turn.turn_id, "session": session})
+                                        "by": by, "turn": turn.turn_id, "session": session,
+                                        "language": current()})      # the asker's: the page's text falls back to it
     if created:
         _pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
     text = (_("Paged {who} for {target}.", who=who, target=target) if created

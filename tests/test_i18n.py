@@ -116,7 +116,7 @@ REQUESTS = [
     ("service.status", {"service": "checkout"}), ("incident.list", {}), ("deploy.latest", {"service": "nothing-here"}),
     ("incident.acknowledge", {"number": 46}), ("incident.resolve", {"number": 46}), ("incident.resolve", {"number": 999}),
     ("deploy.latest", {"service": "checkout"}), ("oncall.page", {"service": "checkout", "message": "db down"}),
-    ("oncall.page.confirm", {}), ("oncall.page.cancel", {}),
+    ("oncall.page.confirm", {}), ("oncall.page.cancel", {}), ("page.status", {}), ("page.status", {"person": "Tom"}),
 ]
 
 
