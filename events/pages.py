@@ -26,7 +26,7 @@ from fulfillment import i18n, store
 from fulfillment.i18n import N_
 from fulfillment.push import Ignore, Message, Result, Retry
 from fulfillment.settings import settings
-from intents import _oncall, _pages
+from intents import _clock, _pages
 from intents._settings import oncall_settings
 
 from .alerts import ALERT_MESSAGE
@@ -53,7 +53,7 @@ def handle(message: Message) -> Result:
     person, route, spoken = _pages.person_route(str(page.get("oncall", "")))
     language = i18n.negotiate(spoken or str(page.get("language") or "") or i18n.DEFAULT)
     fields.update({"person": person, "page_language": language})
-    attempt: dict[str, Any] = {"at": _oncall.now(), "delivery": message.delivery_attempt or len(attempts) + 1}
+    attempt: dict[str, Any] = {"at": _clock.now(), "delivery": message.delivery_attempt or len(attempts) + 1}
     problem = _route_problem(route)
     if problem:
         attempt.update({"outcome": "no_route", "detail": problem})
@@ -101,9 +101,9 @@ def _claim(key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], Any] | str
         if status == "failed":
             return "already_failed"
         lease = page.get("lease_until")
-        if status == "delivering" and lease and lease > _oncall.now():
+        if status == "delivering" and lease and lease > _clock.now():
             raise Retry(f"page {key} is being delivered by another attempt")
-        lease_until = _oncall.now() + dt.timedelta(seconds=_timeout_s() + 20)
+        lease_until = _clock.now() + dt.timedelta(seconds=_timeout_s() + 20)
         try:
             ref.update({"status": "delivering", "lease_until": lease_until},
                        option=db.write_option(last_update_time=snapshot.update_time), timeout=store.timeout())

@@ -5,48 +5,48 @@ from typing import NamedTuple
 
 from fulfillment import Reply, Turn, fmt, prompt_for
 from fulfillment.i18n import _
-from intents import _oncall
+from intents import _directory
 
 
 def unknown_name(name: str) -> Reply:
     """A name we don't know: offer the closest ones, never an error."""
-    close = _oncall.suggestions(name)
+    close = _directory.suggestions(name)
     if close:
         return (Reply.say(_("I don't know a service or team called \"{name}\". Did you mean {options}?",
                             name=name, options=fmt.join(close, "or")))
                 .chips(*close))
     return (Reply.say(_("I don't know a service or team called \"{name}\". I know {services} and a few more.",
-                        name=name, services=", ".join(_oncall.known_services())))
-            .chips(*_oncall.known_services(4)))
+                        name=name, services=", ".join(_directory.known_services())))
+            .chips(*_directory.known_services(4)))
 
 
 class Named(NamedTuple):
     """A service or team the user named, with the team that owns it (None if on record none)."""
 
     kind: str                                   # "service" or "team"
-    thing: _oncall.Service | _oncall.Team
-    team: _oncall.Team | None
+    thing: _directory.Service | _directory.Team
+    team: _directory.Team | None
 
 
 def named(name: str) -> Named | Reply:
     """The service or team a spoken name, id or alias means, or close matches to offer."""
-    found = _oncall.resolve(name)
+    found = _directory.resolve(name)
     if found is None:
         return unknown_name(name)
     kind, thing = found
-    return Named(kind, thing, _oncall.team_of(kind, thing))
+    return Named(kind, thing, _directory.team_of(kind, thing))
 
 
-def service_or_none(name: str) -> _oncall.Service | Reply:
+def service_or_none(name: str) -> _directory.Service | Reply:
     """The Service for a spoken service name, or the Reply to give instead (a team's name
     gets the question which of its services)."""
     found = named(name)
     if isinstance(found, Reply):
         return found
     team = found.thing
-    if isinstance(team, _oncall.Service):
+    if isinstance(team, _directory.Service):
         return team
-    services = [s.name for s in _oncall.directory().services.values() if s.team == team.id]
+    services = [s.name for s in _directory.directory().services.values() if s.team == team.id]
     return (Reply.say(_("{team} is a team. Which of its services: {services}?",
                         team=team.name, services=", ".join(services)))
             .chips(*services[:4]))
@@ -54,10 +54,10 @@ def service_or_none(name: str) -> _oncall.Service | Reply:
 
 def _ask(turn: Turn) -> Reply:
     """No service named: ask with the prompt the intent declares for it."""
-    return Reply.say(_(prompt_for(turn, "service"))).chips(*_oncall.known_services(4))
+    return Reply.say(_(prompt_for(turn, "service"))).chips(*_directory.known_services(4))
 
 
-def ask_for_service(turn: Turn) -> _oncall.Service | Reply:
+def ask_for_service(turn: Turn) -> _directory.Service | Reply:
     """The Service named, or the Reply to give instead: the intent's prompt when no service was
     named, close matches when the name is unknown, the team's services when a team was named."""
     name = turn.text("service")

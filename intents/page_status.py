@@ -1,7 +1,7 @@
 """'Did my page reach Tom?': the caller's latest page, answered from its delivery record."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _, ngettext
-from intents import _oncall, _pages
+from intents import _clock, _pages
 
 ROUTES = {"chat": "Google Chat", "slack": "Slack", "webhook": N_("their webhook")}
 
@@ -49,4 +49,4 @@ def page_status(turn: Turn) -> Reply:
                                   "Not yet: {n} attempts to reach {who} failed so far ({detail}); I'm still retrying.",
                                   len(attempts), who=who, detail=detail or _("no answer")))
     return Reply.say(_("Your page to {who} is queued, sent {ago}; not delivered yet.", who=who,
-                       ago=_oncall.ago(page["created_at"])))
+                       ago=_clock.ago(page["created_at"])))

@@ -41,8 +41,8 @@ def next_number(db):
 
 
 def oncall_of(team):
-    from intents import _oncall
-    shift = _oncall.current_shift(team)
+    from intents import _shifts
+    shift = _shifts.current_shift(team)
     assert shift is not None
     return shift.primary["name"]
 
@@ -231,8 +231,8 @@ def confirm_page(server, service="checkout", message="database is down", user="U
                                     "parameters": first["outputContexts"][0]["parameters"]}], language=language)
     out = server.post(confirm).json()
     assert language != "en" or out["fulfillmentText"].startswith("Paged "), out
-    from intents import _oncall
-    return _oncall.page_id(confirm["responseId"], ""), payload
+    from intents import _pages
+    return _pages.page_id(confirm["responseId"], ""), payload
 
 
 def page_status(server, payload, person="", language="en"):
