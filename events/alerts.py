@@ -47,9 +47,8 @@ def handle(message: Message) -> Result:
     wanted = labels.get("service", "")
     if not wanted:
         raise Ignore("alert policy has no `service` user label")
-    found = _directory.resolve(wanted)
-    service = found[1] if found else None
-    if not isinstance(service, _directory.Service):
+    service = _directory.service_named(wanted)
+    if service is None:
         raise Ignore(f"unknown service {wanted!r} in the policy's `service` label")
     key = hashlib.sha256(alert_id.encode()).hexdigest()[:40]
     fields: dict[str, Any] = {"alert_state": state, "service": service.id}

@@ -32,9 +32,8 @@ def handle(message: Message) -> Result:
     wanted = text(substitutions.get("_SERVICE"), 200) or trigger
     if not wanted:
         raise Ignore("build has neither a _SERVICE substitution nor a trigger name")
-    found = _directory.resolve(wanted)
-    service = found[1] if found else None
-    if not isinstance(service, _directory.Service):
+    service = _directory.service_named(wanted)
+    if service is None:
         raise Ignore(f"unknown service {wanted!r} (from the build's _SERVICE or trigger name)")
     fields["service"] = service.id
     commit = (text(substitutions.get("COMMIT_SHA"), 64)

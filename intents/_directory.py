@@ -117,6 +117,12 @@ def resolve(name: str) -> tuple[str, Service | Team] | None:
     return kind, (known.services[ident] if kind == "service" else known.teams[ident])
 
 
+def service_named(name: str) -> Service | None:
+    """The Service a name, id or alias means; None for a team's name or an unknown one."""
+    found = resolve(name)
+    return found[1] if found and isinstance(found[1], Service) else None
+
+
 def suggestions(name: str, limit: int = 3) -> list[str]:
     """Display names of services/teams that sound like `name`."""
     import difflib  # only unknown names need it
