@@ -6,7 +6,6 @@ One request, end to end (see DESIGN.md):
 Pub/Sub push deliveries (alerts, builds, pages) come in on /events/<name>: see events/.
 """
 import time
-from typing import Any
 
 import flask
 import functions_framework
@@ -22,7 +21,6 @@ from fulfillment import (
     health,
     i18n,
     intake,
-    limits,
     logline,
     push,
     router,
@@ -30,6 +28,7 @@ from fulfillment import (
     warmup,
 )
 from fulfillment.errors import BadRequest
+from fulfillment.response import respond
 from fulfillment.settings import settings
 
 app.configure(intents.APP)       # Watchkeeper's wording, realm, settings: a bad setting stops start-up here
@@ -48,9 +47,9 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
     body = None
     try:
         if health.is_health_check(request.environ, cfg):
-            return _respond(request, measure, 200, health.status(REGISTERED))
+            return respond(request, measure, 200, health.status(REGISTERED))
         if push.is_push(request.environ):                          # Pub/Sub push: /events/<name>
-            return push.serve(request, events.HANDLERS, intake.read_json, _respond)
+            return push.serve(request, events.HANDLERS)
         auth.check(request)                                        # 401 unless Dialogflow
         body = intake.read_json(request, cfg.max_body_bytes)       # 405 / 415 / 413 / 400
         started = time.perf_counter()
@@ -65,22 +64,13 @@ def webhook(request: flask.Request) -> tuple[bytes, int, dict[str, str]]:
         started = time.perf_counter()
         payload = encoding.encode(result.reply, turn)              # ES or CX JSON, under 64 KiB
         measure.add("render", started)
-        return _respond(request, measure, 200, payload)
+        return respond(request, measure, 200, payload)
     except BadRequest as exc:
         measure.fields.setdefault("outcome", exc.outcome)
         measure.fields["error"] = str(exc)
-        return _respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
+        return respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
     except Exception:                                              # a bug of ours: still answer
         measure.fields.update(logline.crash_fields())
         apology = i18n.translate(i18n.from_body(body), app.current().message("handler_error"))
-        return _respond(request, measure, 200, dialect.apology(body, apology))
+        return respond(request, measure, 200, dialect.apology(body, apology))
 
-
-def _respond(request: flask.Request, measure: timing.Measure, status: int, payload: Any,
-             headers: dict[str, str] | None = None) -> tuple[bytes, int, dict[str, str]]:
-    body = payload if isinstance(payload, bytes) else limits.encode(payload)
-    response_headers = {"Content-Type": "application/json; charset=utf-8",
-                        "Server-Timing": measure.server_timing(), **(headers or {})}
-    cfg = settings()
-    logline.finish(measure, request, status, len(body), cfg.project, cfg.production)
-    return body, status, response_headers

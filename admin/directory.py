@@ -8,6 +8,7 @@
       tom-okafor:
         name: Tom Okafor
         timezone: Europe/London
+        language: en-GB           # pages reach them in it (else the asker's language)
         team: payments-team
         route: {kind: slack, url: https://hooks.slack.com/services/T0/B0/XXXX}
 
@@ -17,6 +18,7 @@ file is reported with its line and field, and then nothing is written.
 """
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "teams": {"name": str, "timezone": str, "aliases": list},
     "services": {"name": str, "team": str, "tier": int, "aliases": list, "slo_target": (int, float),
                  "dashboard_url": str, "runbook_url": str},
-    "people": {"name": str, "timezone": str, "team": str, "route": dict, "email": str},
+    "people": {"name": str, "timezone": str, "team": str, "route": dict, "email": str, "language": str},
 }
 REQUIRED = {"teams": ("name",), "services": ("name", "team"), "people": ("name",)}
 ROUTE_KINDS = ("chat", "slack", "webhook")
@@ -129,6 +131,8 @@ def _check_value(name: str, value: Any) -> str:
             ZoneInfo(value)
         except Exception:
             return f"unknown time zone {value!r} (an IANA name like Europe/Berlin)"
+    if name == "language" and not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", value):
+        return f"not a language code {value!r} (like de, pt-BR)"
     if name == "slo_target" and not 0 < value < 100:
         return "a percentage between 0 and 100"
     if name == "route":

@@ -9,6 +9,10 @@ the page failed (Pub/Sub's dead-letter policy, max delivery attempts = the same 
 the message to the dead-letter topic; without one, the next delivery is acknowledged).
 A receiver that never answers counts as failed after PAGE_DELIVERY_TIMEOUT_S: it may have
 shown the page all the same, which no sender can know; the retry can then show it twice.
+
+The text is in the paged person's language when the directory records one (people/{id}.language;
+one without a catalog gets English, which more on-call people read than the asker's language),
+else in the asker's (the page's `language`, from the conversation), else English.
 """
 from __future__ import annotations
 
@@ -18,11 +22,14 @@ import re
 import urllib.parse
 from typing import Any
 
-from fulfillment import store
+from fulfillment import i18n, store
+from fulfillment.i18n import N_
 from fulfillment.push import Ignore, Message, Result, Retry
 from fulfillment.settings import settings
-from intents import _oncall, _pages
+from intents import _clock, _pages
 from intents._settings import oncall_settings
+
+from .alerts import ALERT_MESSAGE
 
 PAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 KINDS = ("chat", "slack", "webhook")
@@ -43,9 +50,10 @@ def handle(message: Message) -> Result:
         return Result(claimed, fields)
     page, ref = claimed
     attempts = list(page.get("attempts") or [])
-    person, route = _pages.person_route(str(page.get("oncall", "")))
-    fields["person"] = person
-    attempt: dict[str, Any] = {"at": _oncall.now(), "delivery": message.delivery_attempt or len(attempts) + 1}
+    person, route, spoken = _pages.person_route(str(page.get("oncall", "")))
+    language = i18n.negotiate(spoken or str(page.get("language") or "") or i18n.DEFAULT)
+    fields.update({"person": person, "page_language": language})
+    attempt: dict[str, Any] = {"at": _clock.now(), "delivery": message.delivery_attempt or len(attempts) + 1}
     problem = _route_problem(route)
     if problem:
         attempt.update({"outcome": "no_route", "detail": problem})
@@ -56,7 +64,7 @@ def handle(message: Message) -> Result:
     kind = str(route["kind"])
     attempt["route"] = kind
     fields["route"] = kind
-    error = _send(route, page)
+    error = _send(route, page, language)
     if error is None:
         attempt["outcome"] = "delivered"
         ref.update({"status": "delivered", "delivered_at": attempt["at"], "delivered_via": kind,
@@ -93,9 +101,9 @@ def _claim(key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], Any] | str
         if status == "failed":
             return "already_failed"
         lease = page.get("lease_until")
-        if status == "delivering" and lease and lease > _oncall.now():
+        if status == "delivering" and lease and lease > _clock.now():
             raise Retry(f"page {key} is being delivered by another attempt")
-        lease_until = _oncall.now() + dt.timedelta(seconds=_timeout_s() + 20)
+        lease_until = _clock.now() + dt.timedelta(seconds=_timeout_s() + 20)
         try:
             ref.update({"status": "delivering", "lease_until": lease_until},
                        option=db.write_option(last_update_time=snapshot.update_time), timeout=store.timeout())
@@ -117,27 +125,38 @@ def _route_problem(route: dict[str, Any] | None) -> str:
     return ""
 
 
-def text_of(page: dict[str, Any]) -> str:
-    """What the person reads: the message, who asked, how to acknowledge."""
-    by = str(page.get("by") or "someone")
+def text_of(page: dict[str, Any], language: str = i18n.DEFAULT) -> str:
+    """What the person reads, in `language`: the message, who asked, how to acknowledge."""
+    def say(sentence: str, /, **values: Any) -> str:
+        return i18n.translate(language, sentence, **values)
+
+    by = str(page.get("by") or "")
     if ":" in by and " " not in by:
-        asker = f"{by.split(':', 1)[0].replace('_', ' ')} user {by.split(':', 1)[1]}"
+        platform, user = by.split(":", 1)
+        asker = say(N_("{platform} user {user}"), platform=platform.replace("_", " "), user=user)
+    elif " " in by:
+        asker = by                                   # a name, or "Cloud Monitoring alert"
     else:
-        asker = by if " " in by else "someone talking to Watchkeeper"     # a session pseudonym
+        asker = say(N_("someone talking to Watchkeeper") if by else N_("someone"))   # a session pseudonym
     number = page.get("incident")
-    ack = (f'acknowledge it by telling Watchkeeper "acknowledge incident {number}"' if number else
-           "acknowledge by replying to whoever asked")
+    ack = (say(N_('Please acknowledge it by telling Watchkeeper "acknowledge incident {number}".'), number=number)
+           if number else say(N_("Please acknowledge by replying to whoever asked.")))
     link = f" {page['url']}" if page.get("url") else ""
-    return (f"Page for {page.get('oncall', 'the on-call')} ({page.get('service', '')}): "
-            f"{page.get('message', '')}{link}\nAsked by {asker}. Please {ack}.")
+    message = page.get("message", "")
+    if page.get("source") == "alert" and "title" in page:              # told again in the person's language
+        message = say(ALERT_MESSAGE, number=number, service=page.get("service_name", ""), title=page["title"])
+    head = say(N_("Page for {oncall} ({service}): {message}"), oncall=page.get("oncall") or say(N_("the on-call")),
+               service=page.get("service", ""), message=message)
+    asked = say(N_("Asked by {asker}."), asker=asker)
+    return f"{head}{link}\n{asked} {ack}"
 
 
-def _send(route: dict[str, Any], page: dict[str, Any]) -> str | None:
+def _send(route: dict[str, Any], page: dict[str, Any], language: str = i18n.DEFAULT) -> str | None:
     """POST the page; None when the receiver took it (2xx), else what went wrong (no URL: secret)."""
     import urllib.error  # only deliveries need the HTTP client (cold start)
     import urllib.request
 
-    text = text_of(page)
+    text = text_of(page, language)
     if route["kind"] in ("chat", "slack"):
         body: dict[str, Any] = {"text": text}
     else:

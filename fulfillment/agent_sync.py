@@ -18,7 +18,7 @@ import time
 import zipfile
 from typing import Any, TextIO
 
-from . import agent_export, app
+from . import agent_export, app, gapic
 from .settings import settings
 
 
@@ -34,18 +34,7 @@ def endpoint_for(location: str, endpoint: str | None = None) -> str | None:
 def _client(kind: str, endpoint: str | None, insecure: bool, location: str) -> Any:
     from google.cloud import dialogflow_v2
 
-    client_class = getattr(dialogflow_v2, f"{kind}Client")
-    if endpoint and insecure:
-        import grpc
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud.dialogflow_v2.services import agents, fulfillments
-
-        module = agents if kind == "Agents" else fulfillments
-        transport_class = getattr(module.transports, f"{kind}GrpcTransport")
-        transport = transport_class(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
-        return client_class(transport=transport)
-    host = endpoint_for(location, endpoint)
-    return client_class(client_options={"api_endpoint": host} if host else None)
+    return gapic.client(getattr(dialogflow_v2, f"{kind}Client"), endpoint_for(location, endpoint), insecure)
 
 
 def agents_client(endpoint: str | None = None, insecure: bool = False, location: str = "global") -> Any:

@@ -15,7 +15,7 @@ import sys
 import zipfile
 from typing import Any
 
-from . import agent_export_cx
+from . import agent_export_cx, gapic
 from .agent_sync import wait
 
 
@@ -27,15 +27,7 @@ def endpoint_for(location: str) -> str:
 def agents_client(location: str, endpoint: str | None = None, insecure: bool = False, credentials: Any = None) -> Any:
     from google.cloud import dialogflowcx_v3
 
-    if endpoint and insecure:
-        import grpc
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud.dialogflowcx_v3.services.agents.transports import AgentsGrpcTransport
-
-        transport = AgentsGrpcTransport(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
-        return dialogflowcx_v3.AgentsClient(transport=transport)
-    return dialogflowcx_v3.AgentsClient(credentials=credentials,
-                                        client_options={"api_endpoint": endpoint or endpoint_for(location)})
+    return gapic.client(dialogflowcx_v3.AgentsClient, endpoint or endpoint_for(location), insecure, credentials)
 
 
 def agent_name(project: str, location: str, agent: str) -> str:

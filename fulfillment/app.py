@@ -4,9 +4,9 @@ The framework speaks for no application: its polite sentences are generic, its b
 realm is "webhook", an exported agent describes itself in neutral words, and it knows no
 settings but its own. An application changes that once, from its entry module:
 
-    fulfillment.configure(fulfillment.App(name="Watchkeeper", realm="watchkeeper",
-                                          messages={"db_unavailable": N_("...")},
-                                          settings=(OnCallSettings,), locale_dir="locales"))
+    fulfillment.configure(fulfillment.App(name="pizzeria", realm="pizzeria",
+                                          messages={"db_unavailable": N_("The oven is down.")},
+                                          settings=(PizzeriaSettings,), locale_dir="/srv/locales"))
 
 `configure` reads every settings section at once, so a bad value stops start-up. The command
 line (`python -m fulfillment`) looks for the same `App` as the attribute `APP` of the first

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from . import app
 from .errors import BadRequest, NotConfigured, Unauthorized
-from .settings import settings
+from .settings import Settings, settings
 
 if TYPE_CHECKING:
     from flask import Request
@@ -57,19 +57,19 @@ _config: tuple[object, AuthConfig] | None = None
 
 
 def config() -> AuthConfig:
-    """The webhook's own callers, from the settings (read once per process there; built
-    again only when the settings are reloaded)."""
+    """The webhook's own callers, from the settings (built again only when they are re-read)."""
     global _config
     cfg = settings()
-    cached = _config
-    if cached is not None and cached[0] is cfg:
-        return cached[1]
-    built = AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
+    if _config is None or _config[0] is not cfg:
+        _config = (cfg, _build(cfg))
+    return _config[1]
+
+
+def _build(cfg: Settings) -> AuthConfig:
+    return AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
                       header_name=cfg.header_name, header_secret=cfg.header_secret,
                       audience=cfg.id_token_audience, emails=tuple(e.lower() for e in cfg.id_token_emails),
                       certs_url=cfg.certs_url, allow_unauthenticated=cfg.allow_unauthenticated)
-    _config = (cfg, built)
-    return built
 
 
 def startup_check() -> None:

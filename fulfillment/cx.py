@@ -96,9 +96,8 @@ def _surface(payload: Mapping[str, Any], session_id: str) -> tuple[str, str]:
         caller = telephony.get("caller_id") or telephony.get("callerId")
         return "telephony", f"telephony:{caller}" if caller else ""
     source = as_str(payload.get("source")).lower()
-    for key in ("messenger", "slack", "telegram", "facebook", "google"):
-        if key in source:
-            return ("google_assistant" if key == "google" else key), ""
+    if rich.surface_named(source):
+        return rich.surface_named(source), ""
     if session_id.lower().startswith("dfmessenger"):
         return "messenger", ""
     return (source or "console"), ""
@@ -119,8 +118,7 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
             messages.append({"outputAudioText": {"ssml": message.ssml}})
         elif isinstance(message, Payload):
             if message.surface == "messenger" and "richContent" in message.data:
-                for row in message.data["richContent"]:
-                    rich_entries.extend(row)
+                rich_entries.extend(rich.rich_content_entries(message.data))
             else:
                 messages.append({"payload": dict(message.data)})
         elif not voice:

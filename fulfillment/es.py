@@ -26,13 +26,6 @@ _SESSION = re.compile(
 )
 
 # Surface names for ES `originalDetectIntentRequest.source` values (lowercased, substring).
-_SOURCES = (
-    ("telephony", "telephony"), ("facebook", "facebook"), ("messenger", "messenger"),
-    ("google", "google_assistant"), ("slack", "slack"), ("telegram", "telegram"),
-    ("twilio", "twilio"), ("viber", "viber"), ("skype", "skype"), ("hangouts", "hangouts"),
-    ("kik", "kik"), ("line", "line"),
-)
-
 _PLATFORMS = {
     "facebook": "FACEBOOK", "slack": "SLACK", "telegram": "TELEGRAM", "kik": "KIK",
     "skype": "SKYPE", "line": "LINE", "viber": "VIBER", "hangouts": "GOOGLE_HANGOUTS",
@@ -153,7 +146,7 @@ def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, s
     if not payload and original.get("source") in (None, ""):     # the console, the simulator, the API
         return ("messenger" if session_id.lower().startswith("dfmessenger") else "console"), ""
     source = (as_str(original.get("source")) or as_str(payload.get("source"))).lower()
-    surface = next((name for key, name in _SOURCES if key in source), "") if source else ""
+    surface = rich.surface_named(source) if source else ""
     if not surface:
         if "telephony" in payload:
             surface = "telephony"
@@ -269,8 +262,7 @@ def _custom_payload(message: Payload, messages: list, platform_payload: dict, ri
     if surface in ("google", "google_assistant"):
         platform_payload.setdefault("google", {}).update(message.data)
     elif surface == "messenger" and "richContent" in message.data:
-        for row in message.data["richContent"]:
-            rich_entries.extend(row)
+        rich_entries.extend(rich.rich_content_entries(message.data))
     elif surface in _PLATFORMS:
         messages.append({"payload": dict(message.data), "platform": _PLATFORMS[surface]})
     else:

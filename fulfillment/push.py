@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping
 
 from . import auth, logline, store, timing
 from .errors import BadRequest, NotConfigured
+from .intake import read_json
+from .response import respond
 from .settings import settings
 
 log = logging.getLogger("fulfillment")
@@ -142,8 +144,7 @@ def budget_s() -> float:
     return settings().event_budget_s
 
 
-def serve(request: Any, handlers: Mapping[str, Handler],
-          read_json: Callable[[Any, int], Any], respond: Callable[..., Any]) -> Any:
+def serve(request: Any, handlers: Mapping[str, Handler]) -> Any:
     """One push delivery, end to end: auth, envelope, handler, exactly one log line."""
     measure = timing.begin()
     measure.deadline = measure.started + budget_s()

@@ -6,9 +6,29 @@ comes from it) reads `payload.google`. Handlers never see either format.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from .reply import Card, Chips, Image, ItemList, LinkOut, Message, Reply, Speech, Text
+
+# A platform's name as Dialogflow writes it in `source` (ES originalDetectIntentRequest, CX
+# payload), in the order they are tried: "facebook messenger" is Facebook's.
+SURFACE_SOURCES = (
+    ("telephony", "telephony"), ("facebook", "facebook"), ("messenger", "messenger"),
+    ("google", "google_assistant"), ("slack", "slack"), ("telegram", "telegram"),
+    ("twilio", "twilio"), ("viber", "viber"), ("skype", "skype"), ("hangouts", "hangouts"),
+    ("kik", "kik"), ("line", "line"),
+)
+
+
+def surface_named(source: str) -> str:
+    """The surface a request's `source` names ("" when it names none we know), ES and CX alike."""
+    return next((name for key, name in SURFACE_SOURCES if key in source), "")
+
+
+def rich_content_entries(data: Mapping[str, Any]) -> list[Any]:
+    """A custom Messenger payload's `richContent` rows, flattened to join the reply's own card
+    (Messenger shows one richContent block per message; several would be several bubbles)."""
+    return [entry for row in data.get("richContent") or [] if isinstance(row, list) for entry in row]
 
 
 def messenger_entries(message: Message) -> list[dict[str, Any]]:

@@ -151,6 +151,19 @@ def _default_fallback(turn: Turn) -> Reply:
 _DEFAULT_FALLBACK = Intent("(fallback)", _default_fallback, fallback=True, inline=True)
 
 
+def prompt_for(turn: Turn, param: str) -> str:
+    """The prompt the turn's intent declares for `param` (its msgid: translate it with `_`),
+    so a handler asks with the very words the agent's form asks with.
+
+        return Reply.say(_(prompt_for(turn, "service")))      # "Which service?"
+    """
+    declared = find(turn.intent)
+    found = declared.params.get(param) if declared else None
+    if found is None or not found.prompt:
+        raise LookupError(f"intent {turn.intent!r} declares no prompt for {param!r}")
+    return found.prompt
+
+
 def load(*packages: str) -> list[str]:
     """Import every module of the intent packages (each registers itself); the startup check.
 

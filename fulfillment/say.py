@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any, TextIO
 
+from . import gapic
 from .simulate import cx_request, es_request
 
 STATE_DIR = Path(".local") / "say"
@@ -171,16 +172,9 @@ def sessions_client(endpoint: str | None = None, insecure: bool = False, locatio
     """The official SessionsClient: the regional endpoint for a regional agent, or `endpoint`."""
     from google.cloud import dialogflow_v2
 
-    if endpoint and insecure:
-        import grpc
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud.dialogflow_v2.services.sessions.transports import SessionsGrpcTransport
+    from .agent_sync import endpoint_for
 
-        transport = SessionsGrpcTransport(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
-        return dialogflow_v2.SessionsClient(transport=transport)
-    if not endpoint and location and location != "global":
-        endpoint = f"{location}-dialogflow.googleapis.com"
-    return dialogflow_v2.SessionsClient(client_options={"api_endpoint": endpoint} if endpoint else None)
+    return gapic.client(dialogflow_v2.SessionsClient, endpoint_for(location, endpoint), insecure)
 
 
 def _live(args: argparse.Namespace) -> int:
@@ -210,14 +204,7 @@ def cx_sessions_client(endpoint: str | None = None, insecure: bool = False, loca
 
     from .agent_sync_cx import endpoint_for
 
-    if endpoint and insecure:
-        import grpc
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud.dialogflowcx_v3.services.sessions.transports import SessionsGrpcTransport
-
-        transport = SessionsGrpcTransport(channel=grpc.insecure_channel(endpoint), credentials=AnonymousCredentials())
-        return dialogflowcx_v3.SessionsClient(transport=transport)
-    return dialogflowcx_v3.SessionsClient(client_options={"api_endpoint": endpoint or endpoint_for(location)})
+    return gapic.client(dialogflowcx_v3.SessionsClient, endpoint or endpoint_for(location), insecure)
 
 
 def _live_cx(args: argparse.Namespace) -> int:

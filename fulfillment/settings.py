@@ -71,7 +71,7 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if "env" not in f.metadata:
-            continue
+            continue                   # derived fields (init=False) are not read
         for name in (f.metadata["env"], *f.metadata["also"]):
             raw = environ.get(name)
             if raw is not None and raw.strip() != "":
@@ -157,17 +157,15 @@ class Settings:
     dialogflow_insecure: bool = setting("DIALOGFLOW_INSECURE", False, "talk to DIALOGFLOW_ENDPOINT without TLS")
     port: int = setting("PORT", 8080, "local port of `make run` and the default URL of `say`")
 
-    @property
-    def emulator(self) -> bool:
-        return bool(self.emulator_host)
+    # Derived once, read on every request (plain attributes: no property call on the hot path).
+    emulator: bool = dataclasses.field(init=False)        # running against emulators: local or tests
+    production: bool = dataclasses.field(init=False)
+    cx_deadline_s: float = dataclasses.field(init=False)  # DEADLINE_CX_S, else 80% of the CX timeout
 
-    @property
-    def production(self) -> bool:
-        return not self.emulator
-
-    @property
-    def cx_deadline_s(self) -> float:
-        return self.cx_budget_s or 0.8 * min(max(self.cx_timeout_s, 1.0), 30.0)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "emulator", bool(self.emulator_host))
+        object.__setattr__(self, "production", not self.emulator_host)
+        object.__setattr__(self, "cx_deadline_s", self.cx_budget_s or 0.8 * min(max(self.cx_timeout_s, 1.0), 30.0))
 
 
 _sections: dict[type, Any] = {}
@@ -185,17 +183,13 @@ def section(cls: type[T]) -> T:
 
 
 @functools.lru_cache(maxsize=1)
-def _framework() -> Settings:
-    return section(Settings)
-
-
 def settings() -> Settings:
-    """The framework's settings, read once per process."""
-    return _framework()
+    """The framework's settings, read once per process (cached: called on every request)."""
+    return section(Settings)
 
 
 def reload() -> None:
     """Read the environment again (tests that change it)."""
     _sections.clear()
-    _framework.cache_clear()
+    settings.cache_clear()
 

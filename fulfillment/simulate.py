@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 
-def es_request(intent: str, text: str = "", params: dict | None = None, *, project: str = "watchkeeper-local",
+def es_request(intent: str, text: str = "", params: dict | None = None, *, project: str = "demo-local",
                session_id: str = "", contexts: list[dict] | None = None, language: str = "en",
                source: str | None = None, payload: dict | None = None, response_id: str = "",
                session_path: str = "") -> dict[str, Any]:
@@ -46,7 +46,7 @@ def es_request(intent: str, text: str = "", params: dict | None = None, *, proje
     return body
 
 
-def cx_request(tag: str, text: str = "", params: dict | None = None, *, project: str = "watchkeeper-local",
+def cx_request(tag: str, text: str = "", params: dict | None = None, *, project: str = "demo-local",
                agent: str = "00000000-0000-0000-0000-000000000000", session_id: str = "",
                language: str = "en", payload: dict | None = None, response_id: str = "",
                location: str = "global", page: str = "Start Page") -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Pay the first Firestore request's extra costs as the instance starts, not on a user.
 
 Without this, the first request that needs the database imports `google.cloud.firestore`
-(about 250 ms), opens the gRPC channel and fills the application's caches (Watchkeeper's
+(about 250 ms), opens the gRPC channel and fills the application's caches (an on-call
 directory: two more round trips) before its own query. Here a background thread does all of
 that as soon as the serving process exists, so a health check or a welcome is not held up and
 the first Firestore answer pays one round trip.

@@ -1,7 +1,7 @@
 """Acknowledge and resolve share one atomic update and one way of answering."""
 from fulfillment import Reply, Turn
 from fulfillment.i18n import _
-from intents import _oncall
+from intents import _clock, _incidents
 
 
 def _who(by: str, caller: str) -> str:
@@ -18,18 +18,18 @@ def change(turn: Turn, action: str) -> Reply:
     number = turn.integer("number")
     if number is None or number <= 0:
         return Reply.say(_("Which incident number?"))
-    outcome, incident = _oncall.change_incident(number, action, turn.caller_id)
+    outcome, incident = _incidents.change_incident(number, action, turn.caller_id)
     if outcome == "missing" or incident is None:
         return Reply.say(_("I can't find incident {number}.", number=number)).chips(_("Open incidents"))
     title = incident.get("title", "")
     if outcome == "resolved":
         return Reply.say(_("Incident {number} ({title}) is already resolved, by {who} {ago}.", number=number,
                            title=title, who=_who(incident.get('resolved_by', _("someone")), turn.caller_id),
-                           ago=_oncall.ago(incident['resolved_at'])))
+                           ago=_clock.ago(incident['resolved_at'])))
     past = "acknowledged" if action == "acknowledge" else "resolved"
     if outcome == "already":
         by = _who(incident.get(f"{past}_by", _("someone")), turn.caller_id)
-        ago = _oncall.ago(incident[f'{past}_at'])
+        ago = _clock.ago(incident[f'{past}_at'])
         text = (_("Incident {number} was already acknowledged by {who} {ago}.", number=number, who=by, ago=ago)
                 if action == "acknowledge" else
                 _("Incident {number} was already resolved by {who} {ago}.", number=number, who=by, ago=ago))

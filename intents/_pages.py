@@ -12,6 +12,7 @@ PAGE_MAX_ATTEMPTS failed attempts). Every attempt is recorded on the page.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import threading
@@ -19,13 +20,38 @@ import unicodedata
 from typing import Any
 
 from fulfillment import Turn, hash_session, store
+from fulfillment.i18n import _
 from fulfillment.settings import settings
-from intents import _oncall
+from intents import _clock
 from intents._settings import oncall_settings
 
 log = logging.getLogger("fulfillment")
 _publisher: Any = None
 _publisher_lock = threading.Lock()
+
+
+def page_id(turn_id: str, fallback: str) -> str:
+    return hashlib.sha256((turn_id or fallback).encode()).hexdigest()[:32]
+
+
+PAGE_RETENTION = dt.timedelta(days=30)      # Firestore's TTL policy on pages.expires_at deletes them after
+
+
+def create_page(page_key: str, data: dict) -> bool:
+    """Create the page once, queued for delivery (see _pages: the page is the outbox);
+    False if this very page already exists (a redelivered turn). `expires_at` is what the TTL
+    policy (make bootstrap) reads, so pages do not grow forever."""
+    from google.api_core.exceptions import AlreadyExists, Conflict
+
+    ref = store.client().collection("pages").document(page_key)
+    created = _clock.now()
+    try:
+        ref.create({**data, "created_at": created, "expires_at": created + PAGE_RETENTION, "status": "queued",
+                    "published_at": None, "attempts": []},
+                   timeout=store.timeout())
+    except (AlreadyExists, Conflict):
+        return False
+    return True
 
 
 def topic() -> str:
@@ -78,7 +104,7 @@ def publish(page_key: str, timeout: float = 3.0) -> bool:
         return False
     try:
         store.client().collection("pages").document(page_key).update(
-            {"published_at": _oncall.now()}, timeout=store.timeout())
+            {"published_at": _clock.now()}, timeout=store.timeout())
     except Exception as exc:          # published all the same; a second publish is harmless
         log.warning("page %s published but not marked (%s)", page_key, type(exc).__name__)
     return True
@@ -91,7 +117,7 @@ def flush_outbox(older_than_s: float | None = None, limit: int = 50) -> int:
 
     if older_than_s is None:
         older_than_s = oncall_settings().outbox_after_s
-    cutoff = _oncall.now() - dt.timedelta(seconds=older_than_s)
+    cutoff = _clock.now() - dt.timedelta(seconds=older_than_s)
     query = (store.client().collection("pages")
              .where(filter=FieldFilter("published_at", "==", None)).limit(limit))
     sent = 0
@@ -117,15 +143,17 @@ def latest_by(caller: str, person: str = "", limit: int = 10) -> dict[str, Any] 
     return None
 
 
-def person_route(name: str) -> tuple[str, dict[str, Any] | None]:
-    """(person id, their route {kind, url}) from people/{id}, route None when unknown."""
+def person_route(name: str) -> tuple[str, dict[str, Any] | None, str]:
+    """(person id, their route {kind, url}, their language) from people/{id}; route None and
+    language "" when the directory does not say."""
     ident = person_id(name)
     if not ident:
-        return ident, None
+        return ident, None, ""
     snapshot = store.client().collection("people").document(ident).get(timeout=store.timeout())
-    route = (snapshot.to_dict() or {}).get("route") if snapshot.exists else None
-    return ident, route if isinstance(route, dict) else None
+    person = (snapshot.to_dict() or {}) if snapshot.exists else {}
+    route, language = person.get("route"), person.get("language")
+    return ident, route if isinstance(route, dict) else None, language if isinstance(language, str) else ""
 
 
 def when(moment: dt.datetime | None) -> str:
-    return f"{moment:%H:%M} UTC" if moment else "an unknown time"
+    return _("{time} UTC", time=f"{moment:%H:%M}") if moment else _("an unknown time")

@@ -3,61 +3,68 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from fulfillment import Reply, Turn, fmt
+from fulfillment import Reply, Turn, fmt, prompt_for
 from fulfillment.i18n import _
-from intents import _oncall
+from intents import _directory
 
 
 def unknown_name(name: str) -> Reply:
     """A name we don't know: offer the closest ones, never an error."""
-    close = _oncall.suggestions(name)
+    close = _directory.suggestions(name)
     if close:
         return (Reply.say(_("I don't know a service or team called \"{name}\". Did you mean {options}?",
                             name=name, options=fmt.join(close, "or")))
                 .chips(*close))
     return (Reply.say(_("I don't know a service or team called \"{name}\". I know {services} and a few more.",
-                        name=name, services=", ".join(_oncall.known_services())))
-            .chips(*_oncall.known_services(4)))
-
-
-def service_or_none(name: str) -> _oncall.Service | Reply:
-    """The Service for a spoken service name, or the Reply to give instead."""
-    found = _oncall.resolve(name)
-    if found is None:
-        return unknown_name(name)
-    kind, thing = found
-    if isinstance(thing, _oncall.Team):
-        services = [s.name for s in _oncall.directory().services.values() if s.team == thing.id]
-        return (Reply.say(_("{team} is a team. Which of its services: {services}?",
-                            team=thing.name, services=", ".join(services)))
-                .chips(*services[:4]))
-    return thing
-
-
-def ask_for_service(turn: Turn, prompt: str) -> _oncall.Service | Reply:
-    """The Service named, or the Reply to give instead: the prompt when no service was named,
-    close matches when the name is unknown, the team's services when a team was named."""
-    name = turn.text("service")
-    if not name:
-        return Reply.say(_(prompt)).chips(*_oncall.known_services(4))
-    return service_or_none(name)
+                        name=name, services=", ".join(_directory.known_services())))
+            .chips(*_directory.known_services(4)))
 
 
 class Named(NamedTuple):
     """A service or team the user named, with the team that owns it (None if on record none)."""
 
     kind: str                                   # "service" or "team"
-    thing: _oncall.Service | _oncall.Team
-    team: _oncall.Team | None
+    thing: _directory.Service | _directory.Team
+    team: _directory.Team | None
 
 
-def ask_for_service_or_team(turn: Turn, prompt: str) -> Named | Reply:
-    """What the user named, or the Reply to give instead (the prompt, or close matches)."""
-    name = turn.text("service")
-    if not name:
-        return Reply.say(_(prompt)).chips(*_oncall.known_services(4))
-    found = _oncall.resolve(name)
+def named(name: str) -> Named | Reply:
+    """The service or team a spoken name, id or alias means, or close matches to offer."""
+    found = _directory.resolve(name)
     if found is None:
         return unknown_name(name)
     kind, thing = found
-    return Named(kind, thing, _oncall.team_of(kind, thing))
+    return Named(kind, thing, _directory.team_of(kind, thing))
+
+
+def service_or_none(name: str) -> _directory.Service | Reply:
+    """The Service for a spoken service name, or the Reply to give instead (a team's name
+    gets the question which of its services)."""
+    found = named(name)
+    if isinstance(found, Reply):
+        return found
+    team = found.thing
+    if isinstance(team, _directory.Service):
+        return team
+    services = [s.name for s in _directory.directory().services.values() if s.team == team.id]
+    return (Reply.say(_("{team} is a team. Which of its services: {services}?",
+                        team=team.name, services=", ".join(services)))
+            .chips(*services[:4]))
+
+
+def _ask(turn: Turn) -> Reply:
+    """No service named: ask with the prompt the intent declares for it."""
+    return Reply.say(_(prompt_for(turn, "service"))).chips(*_directory.known_services(4))
+
+
+def ask_for_service(turn: Turn) -> _directory.Service | Reply:
+    """The Service named, or the Reply to give instead: the intent's prompt when no service was
+    named, close matches when the name is unknown, the team's services when a team was named."""
+    name = turn.text("service")
+    return service_or_none(name) if name else _ask(turn)
+
+
+def ask_for_service_or_team(turn: Turn) -> Named | Reply:
+    """What the user named, or the Reply to give instead (the intent's prompt, or close matches)."""
+    name = turn.text("service")
+    return named(name) if name else _ask(turn)

@@ -13,6 +13,8 @@ from fulfillment import section, setting
 @dataclass(frozen=True)
 class OnCallSettings:
     directory_ttl_s: float = setting("DIRECTORY_TTL_S", 60.0, "how long the service/team name directory is cached")
+    directory_miss_refresh_s: float = setting("DIRECTORY_MISS_REFRESH_S", 10.0, "an unknown service or team name "
+                                          "reloads the directory at most this often")
     pages_topic: str = setting("PAGES_TOPIC", "", "topic pages are published to (short name or full path); "
                            "unset: pages stay queued")
     page_max_attempts: int = setting("PAGE_MAX_ATTEMPTS", 5, "delivery attempts before a page is marked failed")

@@ -1,7 +1,7 @@
 """Open and acknowledged incidents, most severe and oldest first, at most five."""
 from fulfillment import ListItem, Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _oncall
+from intents import _clock, _directory, _incidents
 from intents._replies import service_or_none
 
 STATES = {"open": N_("open"), "acknowledged": N_("acknowledged")}
@@ -35,7 +35,7 @@ def _scope(severity: int | None, service: str) -> str:
                  "ja": ["未解決のインシデントは", "[checkout](service)のインシデント", "[sev 1](severity)のインシデントは"]},
         params={"service": Param("@service"), "severity": Param("@severity")})
 def incident_list(turn: Turn) -> Reply:
-    service: _oncall.Service | None = None
+    service: _directory.Service | None = None
     if turn.text("service"):
         named = service_or_none(turn.text("service"))
         if isinstance(named, Reply):
@@ -44,16 +44,16 @@ def incident_list(turn: Turn) -> Reply:
     severity = turn.integer("severity")
     if severity is not None and not 1 <= severity <= 4:      # 0, -1, 1e20: no such severity
         return Reply.say(_("Severities go from 1, the most urgent, to 4. Which severity?")).chips(_("Open incidents"))
-    incidents = _oncall.open_incidents(service.id if service else "", severity)
+    incidents = _incidents.open_incidents(service.id if service else "", severity)
     scope = _scope(severity, service.name if service else "")
     if not incidents:
         return Reply.say(_("Good news: no {scope}.", scope=scope)).chips(_("Who is on call?"), _("Help"))
-    names = {s.id: s.name for s in _oncall.directory().services.values()}
+    names = {s.id: s.name for s in _directory.directory().services.values()}
     items = [ListItem(_("#{number} sev {severity}: {title}", number=i['number'], severity=i['severity'],
                         title=i['title']),
                       _("{service}, {status}, opened {ago}", service=names.get(i['service'], i['service']),
                         status=_state(i["status"]),
-                        ago=_oncall.ago(i['opened_at'])),
+                        ago=_clock.ago(i['opened_at'])),
                       key=str(i["number"]))
              for i in incidents]
     first = incidents[0]

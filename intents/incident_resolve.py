@@ -1,4 +1,4 @@
-"""Resolve an incident atomically (see _oncall.change_incident)."""
+"""Resolve an incident atomically (see _incidents.change_incident)."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_
 from intents._incident_change import change

@@ -1,7 +1,7 @@
 """Who is on call for a service or team, right now, in their own time."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _oncall
+from intents import _clock, _shifts
 from intents._replies import ask_for_service_or_team
 
 
@@ -20,19 +20,19 @@ from intents._replies import ask_for_service_or_team
                  "ja": ["[payments](service)の当番は誰", "[checkout](service)のオンコールは誰", "今の当番は誰"]},
         params={"service": Param("@service", required=True, prompt=N_("For which service or team?"))})
 def oncall_current(turn: Turn) -> Reply:
-    found = ask_for_service_or_team(turn, N_("For which service or team?"))
+    found = ask_for_service_or_team(turn)
     if isinstance(found, Reply):
         return found
     kind, thing, team = found
     if team is None:
         return Reply.say(_("{name} has no owning team on record, so I can't tell who is on call.", name=thing.name))
-    shift = _oncall.current_shift(team.id)
+    shift = _shifts.current_shift(team.id)
     subject = thing.name if kind == "service" else _("the {team} team", team=team.name)
     if shift is None:
         return Reply.say(_("Nobody is on call for {subject} right now: {team}'s rotation has a gap.",
                            subject=subject, team=team.name))
     primary = shift.primary.get("name", _("someone"))
-    window = _oncall.local_window(shift.starts, shift.ends, shift.primary.get("timezone") or team.timezone)
+    window = _clock.local_window(shift.starts, shift.ends, shift.primary.get("timezone") or team.timezone)
     text = _("{primary} is on call for {subject}, {window} their time.", primary=primary, subject=subject,
              window=window)
     if shift.secondary:

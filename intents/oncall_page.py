@@ -4,7 +4,7 @@ import uuid
 
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _oncall
+from intents import _shifts
 from intents._replies import ask_for_service_or_team
 
 PENDING = "page-pending"
@@ -28,11 +28,11 @@ PENDING = "page-pending"
                 "message": Param("@sys.any", prompt=N_("What should the page say?"))},
         output_contexts=[(PENDING, 2)])
 def oncall_page(turn: Turn) -> Reply:
-    found = ask_for_service_or_team(turn, N_("Page the on-call for which service?"))
+    found = ask_for_service_or_team(turn)
     if isinstance(found, Reply):
         return found
     kind, thing, team = found
-    shift = _oncall.current_shift(team.id) if team else None
+    shift = _shifts.current_shift(team.id) if team else None
     if shift is None:
         return Reply.say(_("Nobody is on call for {name} right now, so there is nobody to page.", name=thing.name))
     who = shift.primary.get("name", _("the on-call"))

@@ -1,7 +1,7 @@
 """How a service is doing: status, SLO, error budget, open incidents; with a card."""
 from fulfillment import Button, Param, Reply, Turn, fmt, intent
 from fulfillment.i18n import N_, _, ngettext
-from intents import _oncall
+from intents import _directory, _incidents
 from intents._replies import ask_for_service
 
 STATUS_WORDS = {"operational": N_("operating normally"), "degraded": N_("degraded"),
@@ -22,11 +22,11 @@ STATUS_NAMES = {"operational": N_("operational"), "degraded": N_("degraded"), "o
                  "ja": ["[checkout](service)の状態は", "[payments](service)は大丈夫"]},
         params={"service": Param("@service", required=True, prompt=N_("Which service?"))})
 def service_status(turn: Turn) -> Reply:
-    service = ask_for_service(turn, N_("Which service?"))
+    service = ask_for_service(turn)
     if isinstance(service, Reply):
         return service
-    doc = _oncall.get_service_doc(service.id) or {}
-    open_count = _oncall.count_open(service.id)
+    doc = _directory.get_service_doc(service.id) or {}
+    open_count = _incidents.count_open(service.id)
     status = doc.get("status", "unknown")
     parts = [_("{service} is {status}.", service=service.name,
                status=_(STATUS_WORDS[status]) if status in STATUS_WORDS else status)]

@@ -28,7 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APIS = ["serviceusage.googleapis.com", "cloudresourcemanager.googleapis.com", "iam.googleapis.com",
         "cloudfunctions.googleapis.com", "run.googleapis.com", "cloudbuild.googleapis.com",
         "artifactregistry.googleapis.com", "firestore.googleapis.com", "secretmanager.googleapis.com",
-        "dialogflow.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com"]
+        "dialogflow.googleapis.com", "logging.googleapis.com", "monitoring.googleapis.com", "pubsub.googleapis.com",
+        "cloudscheduler.googleapis.com"]
 
 # The pipeline's own account (runs cloudbuild.yaml): exactly what its steps call, see DEPLOY_IAM.md.
 BUILD_ROLES = ["roles/cloudfunctions.developer", "roles/datastore.indexAdmin", "roles/dialogflow.admin",
@@ -60,11 +61,21 @@ class Config:
     region: str
     agent_location: str = ""                        # Dialogflow ES region; empty: the same as region
     database: str = "(default)"
+    function: str = "watchkeeper-webhook"           # cloudbuild.yaml's _FUNCTION (= the Cloud Run service)
     runtime_sa: str = "watchkeeper-webhook"
     build_sa: str = "watchkeeper-deployer"
     function_build_sa: str = "watchkeeper-fn-build"
     basic_secret: str = "watchkeeper-basic-password"
     header_secret: str = "watchkeeper-header-secret"
+    push_sa: str = "watchkeeper-push"               # signs Pub/Sub pushes and the outbox sweep (OIDC)
+    alerts_topic: str = "watchkeeper-alerts"        # Cloud Monitoring's Pub/Sub notification channel
+    builds_topic: str = "cloud-builds"              # Cloud Build publishes every build here
+    pages_topic: str = "watchkeeper-pages"          # the function publishes pages (PAGES_TOPIC)
+    dead_letter_topic: str = "watchkeeper-pages-dead"
+    page_max_attempts: int = 5                      # PAGE_MAX_ATTEMPTS; Pub/Sub allows 5..100
+    outbox_job: str = "watchkeeper-outbox"
+    outbox_schedule: str = "* * * * *"
+    service: str = "watchkeeper"                    # what Watchkeeper calls itself (its builds' _SERVICE)
     backup_retention: str = "7d"
     github_repo: str = ""                           # OWNER/NAME; empty: print the step instead
     connection: str = "github"
@@ -75,6 +86,18 @@ class Config:
 
     def email(self, account: str) -> str:
         return f"{account}@{self.project}.iam.gserviceaccount.com"
+
+    def topic(self, name: str) -> str:
+        return f"projects/{self.project}/topics/{name}"
+
+    def function_url(self, project_number: str) -> str:
+        """The function's deterministic Cloud Run URL, known before the first deploy (cloudbuild.yaml
+        sets the same as PUSH_AUDIENCE_BASE): https://SERVICE-PROJECT_NUMBER.REGION.run.app."""
+        label = f"{self.function}-{project_number}"
+        if len(label) > 63:
+            raise SystemExit(f"'{label}' is longer than a DNS label (63): Cloud Run gives the function no "
+                             f"deterministic URL to push to; choose a shorter function name")
+        return f"https://{label}.{self.region}.run.app"
 
 
 def _has_binding(member: str, role: str) -> Callable[[str], bool]:
@@ -100,6 +123,11 @@ def resource_binding(cfg: Config, kind: list[str], name: str, member: str, role:
     return Step(f"{role} on {name} for {member}", ["gcloud", *kind, "get-iam-policy", name, "--format=json", p],
                 [["gcloud", *kind, "add-iam-policy-binding", name, f"--member={member}", f"--role={role}",
                   "--format=none", p]], _has_binding(member, role))
+
+
+def _values(*expected: str) -> Callable[[str], bool]:
+    """A `--format=value(a,b,...)` describe shows exactly these (empty fields print nothing)."""
+    return lambda out: out.split() == " ".join(expected).split()
 
 
 def _database_in(region: str) -> Callable[[str], bool]:
@@ -149,7 +177,8 @@ def steps(cfg: Config, project_number: str) -> list[Step]:
     ]
     for account, title in ((cfg.runtime_sa, "Watchkeeper webhook (runtime)"),
                            (cfg.build_sa, "Watchkeeper deploy pipeline (Cloud Build)"),
-                           (cfg.function_build_sa, "Watchkeeper function image build")):
+                           (cfg.function_build_sa, "Watchkeeper function image build"),
+                           (cfg.push_sa, "Watchkeeper Pub/Sub pushes and outbox sweep")):
         out.append(Step(f"service account {account}",
                         ["gcloud", "iam", "service-accounts", "describe", cfg.email(account), "--format=value(email)", p],
                         [["gcloud", "iam", "service-accounts", "create", account, f"--display-name={title}", p]]))
@@ -172,6 +201,7 @@ def steps(cfg: Config, project_number: str) -> list[Step]:
                         stdin=functools.partial(cfg.secret_values, secret)))
         out.append(resource_binding(cfg, ["secrets"], secret, runtime, "roles/secretmanager.secretAccessor"))
     out.append(resource_binding(cfg, ["secrets"], cfg.basic_secret, build, "roles/secretmanager.secretAccessor"))
+    out += event_steps(cfg, project_number)
     agent = [sys.executable, "-m", "fulfillment", "agent"]
     agent_location = cfg.agent_location or cfg.region
     target = [f"--project={cfg.project}", f"--location={agent_location}"]
@@ -201,10 +231,83 @@ def steps(cfg: Config, project_number: str) -> list[Step]:
                    f"/repositories/{name}", f"--branch-pattern={cfg.branch}", "--build-config=cloudbuild.yaml",
                    f"--service-account=projects/{cfg.project}/serviceAccounts/{cfg.email(cfg.build_sa)}",
                    f"--substitutions=_REGION={cfg.region},_AGENT_LOCATION={agent_location},_DB={cfg.database},"
-                   f"_SERVICE_ACCOUNT={cfg.runtime_sa},"
+                   f"_FUNCTION={cfg.function},_SERVICE_ACCOUNT={cfg.runtime_sa},_PUSH_SERVICE_ACCOUNT={cfg.push_sa},"
+                   f"_PAGES_TOPIC={cfg.pages_topic},_PAGE_MAX_ATTEMPTS={cfg.page_max_attempts},_SERVICE={cfg.service},"
                    f"_BUILD_SERVICE_ACCOUNT={cfg.function_build_sa},_BASIC_SECRET={cfg.basic_secret},"
                    f"_HEADER_SECRET={cfg.header_secret}", p]]),
         ]
+    return out
+
+
+PUSH_PATHS = {"alerts": "alerts_topic", "builds": "builds_topic", "pages": "pages_topic"}   # /events/<path>
+OUTBOX_BODY = json.dumps({"message": {"data": "e30=", "messageId": "outbox-sweep"}})   # data: {} as a push
+
+
+def event_steps(cfg: Config, project_number: str) -> list[Step]:
+    """Signals in, pages out: the topics, a push subscription per /events/<path> signed as the
+    push account (audience = the endpoint), the pages' dead-letter policy, the outbox sweep
+    (Cloud Scheduler, OIDC) and the IAM each needs. Subscriptions and the job are also brought
+    back to this configuration when they drifted (an `update` after the describe)."""
+    p = f"--project={cfg.project}"
+    url, push_email = cfg.function_url(project_number), cfg.email(cfg.push_sa)
+    pubsub_agent = f"serviceAccount:service-{project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    out: list[Step] = []
+    topics = [getattr(cfg, attr) for attr in PUSH_PATHS.values()] + [cfg.dead_letter_topic]
+    for topic in topics:
+        out.append(Step(f"topic {topic}", ["gcloud", "pubsub", "topics", "describe", topic, "--format=value(name)", p],
+                        [["gcloud", "pubsub", "topics", "create", topic, p]]))
+    for path, attr in PUSH_PATHS.items():
+        name, endpoint = f"watchkeeper-{path}", f"{url}/events/{path}"
+        wanted = [endpoint, push_email, endpoint]
+        flags = [f"--push-endpoint={endpoint}", f"--push-auth-service-account={push_email}",
+                 f"--push-auth-token-audience={endpoint}", "--ack-deadline=10",      # EVENT_BUDGET_S (8) fits
+                 "--min-retry-delay=10s", "--max-retry-delay=600s"]
+        if path == "pages":
+            dead = cfg.topic(cfg.dead_letter_topic)
+            flags += [f"--dead-letter-topic={dead}", f"--max-delivery-attempts={cfg.page_max_attempts}"]
+            wanted += [dead, str(cfg.page_max_attempts)]
+        out += [
+            Step(f"push subscription {name}",
+                 ["gcloud", "pubsub", "subscriptions", "describe", name, "--format=value(name)", p],
+                 [["gcloud", "pubsub", "subscriptions", "create", name, f"--topic={getattr(cfg, attr)}", *flags, p]]),
+            Step(f"push subscription {name} -> {endpoint}",
+                 ["gcloud", "pubsub", "subscriptions", "describe", name,
+                  "--format=value(pushConfig.pushEndpoint,pushConfig.oidcToken.serviceAccountEmail,"
+                  "pushConfig.oidcToken.audience,deadLetterPolicy.deadLetterTopic,deadLetterPolicy.maxDeliveryAttempts)",
+                  p],
+                 [["gcloud", "pubsub", "subscriptions", "update", name, *flags, p]], _values(*wanted)),
+        ]
+    dead_sub = cfg.dead_letter_topic
+    out.append(Step(f"subscription {dead_sub} (keeps dead-lettered pages 7 days)",
+                    ["gcloud", "pubsub", "subscriptions", "describe", dead_sub, "--format=value(name)", p],
+                    [["gcloud", "pubsub", "subscriptions", "create", dead_sub, f"--topic={cfg.dead_letter_topic}",
+                      "--message-retention-duration=7d", p]]))
+    out += [   # Pub/Sub's service agent signs the pushes and moves pages that keep failing to the dead letters
+        resource_binding(cfg, ["iam", "service-accounts"], push_email, pubsub_agent,
+                         "roles/iam.serviceAccountTokenCreator"),
+        resource_binding(cfg, ["pubsub", "topics"], cfg.dead_letter_topic, pubsub_agent, "roles/pubsub.publisher"),
+        resource_binding(cfg, ["pubsub", "subscriptions"], "watchkeeper-pages", pubsub_agent,
+                         "roles/pubsub.subscriber"),
+        resource_binding(cfg, ["pubsub", "topics"], cfg.pages_topic, f"serviceAccount:{cfg.email(cfg.runtime_sa)}",
+                         "roles/pubsub.publisher"),        # the function publishes pages
+    ]
+    endpoint, location = f"{url}/events/outbox", f"--location={cfg.region}"
+    job = [f"--schedule={cfg.outbox_schedule}", f"--uri={endpoint}", "--http-method=POST",
+           f"--oidc-service-account-email={push_email}", f"--oidc-token-audience={endpoint}",
+           f"--message-body={OUTBOX_BODY}"]
+    out += [
+        Step(f"outbox sweep {cfg.outbox_job}",
+             ["gcloud", "scheduler", "jobs", "describe", cfg.outbox_job, location, "--format=value(name)", p],
+             [["gcloud", "scheduler", "jobs", "create", "http", cfg.outbox_job, location, *job,
+               "--headers=Content-Type=application/json", p]]),
+        Step(f"outbox sweep {cfg.outbox_job} -> {endpoint}",
+             ["gcloud", "scheduler", "jobs", "describe", cfg.outbox_job, location,
+              "--format=value(httpTarget.uri,httpTarget.oidcToken.serviceAccountEmail,httpTarget.oidcToken.audience,"
+              "schedule)", p],
+             [["gcloud", "scheduler", "jobs", "update", "http", cfg.outbox_job, location, *job,
+               "--update-headers=Content-Type=application/json", p]],
+             _values(endpoint, push_email, endpoint, cfg.outbox_schedule)),
+    ]
     return out
 
 

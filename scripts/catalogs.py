@@ -6,7 +6,7 @@
     python scripts/catalogs.py compile            # .po -> .mo (the function reads only the .mo)
     python scripts/catalogs.py check              # exit 1 if the .pot or any .mo is stale
 
-Sentences are found in calls of `_`, `N_` and `ngettext` in fulfillment/, intents/ and main.py.
+Sentences are found in calls of `_`, `N_` and `ngettext` in fulfillment/, intents/, events/ and main.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
-SOURCES = ["fulfillment", "intents", "main.py"]
+SOURCES = ["fulfillment", "intents", "events", "main.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 

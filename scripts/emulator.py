@@ -103,28 +103,38 @@ def start(port: int | None = None, log_path: Path | None = None, prefer: str = "
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True, cwd=ROOT)
     control = host if kind == "google" else f"127.0.0.1:{port + 1}"
-    emulator = Emulator(host, kind, process, control)
-    deadline = time.monotonic() + 60
+    return wait_ready(Emulator(host, kind, process, control), f"http://{control}/", f"the {kind} Firestore emulator",
+                      log_path)
+
+
+def wait_ready(emulator: Emulator, url: str, what: str, log_path: Path, timeout_s: float = 60) -> Emulator:
+    """The emulator once `url` answers; RuntimeError (pointing at its log) if it exits or stays silent."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the {kind} Firestore emulator exited; see {log_path}")
+        if emulator.process.poll() is not None:
+            raise RuntimeError(f"{what} exited; see {log_path}")
         try:
-            urllib.request.urlopen(f"http://{control}/", timeout=1).read()
+            urllib.request.urlopen(url, timeout=1).read()
             return emulator
         except OSError:
             time.sleep(0.1)
     emulator.stop()
-    raise RuntimeError(f"the {kind} Firestore emulator did not answer within 60 s; see {log_path}")
+    raise RuntimeError(f"{what} did not answer within {timeout_s:.0f} s; see {log_path}")
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] != ["start"]:
-        sys.exit(__doc__)
-    emulator = start()
-    print(f"FIRESTORE_EMULATOR_HOST={emulator.host}  ({emulator.kind})", flush=True)
+def serve_until_killed(emulator: Emulator, announce: str) -> None:
+    """`python scripts/<emulator>.py start`: say where it is, run until interrupted, stop it."""
+    print(announce, flush=True)
     try:
         emulator.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
         emulator.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["start"]:
+        sys.exit(__doc__)
+    emulator = start()
+    serve_until_killed(emulator, f"FIRESTORE_EMULATOR_HOST={emulator.host}  ({emulator.kind})")

@@ -10,8 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,28 +39,12 @@ def start(project: str, port: int | None = None) -> firestore_emulator.Emulator:
                                 f"--project={project}", "--quiet"],
                                stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                start_new_session=True, cwd=ROOT)
-    emu = firestore_emulator.Emulator(host, "google-pubsub", process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the Pub/Sub emulator exited; see {log_path}")
-        try:
-            urllib.request.urlopen(f"http://{host}/", timeout=1).read()
-            return emu
-        except OSError:
-            time.sleep(0.2)
-    emu.stop()
-    raise RuntimeError(f"the Pub/Sub emulator did not answer within 60 s; see {log_path}")
+    return firestore_emulator.wait_ready(firestore_emulator.Emulator(host, "google-pubsub", process),
+                                         f"http://{host}/", "the Pub/Sub emulator", log_path)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] != ["start"]:
         sys.exit(__doc__)
-    emu = start(os.environ.get("GOOGLE_CLOUD_PROJECT", "watchkeeper-local"))
-    print(f"PUBSUB_EMULATOR_HOST={emu.host}", flush=True)
-    try:
-        emu.process.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
+    emu = start(os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-local"))
+    firestore_emulator.serve_until_killed(emu, f"PUBSUB_EMULATOR_HOST={emu.host}")

@@ -16,6 +16,12 @@ import sys
 VERBS = {"describe", "create", "list", "enable", "update", "deploy", "get-iam-policy", "add-iam-policy-binding",
          "access", "print-access-token", "print-identity-token"}
 PROJECT_NUMBER = "123456789012"
+FIELD_FLAGS = {       # a describe's field -> the create/update flag that set it
+    "pushConfig.pushEndpoint": "--push-endpoint", "pushConfig.oidcToken.serviceAccountEmail": "--push-auth-service-account",
+    "pushConfig.oidcToken.audience": "--push-auth-token-audience", "deadLetterPolicy.deadLetterTopic": "--dead-letter-topic",
+    "deadLetterPolicy.maxDeliveryAttempts": "--max-delivery-attempts", "ackDeadlineSeconds": "--ack-deadline",
+    "httpTarget.uri": "--uri", "httpTarget.oidcToken.serviceAccountEmail": "--oidc-service-account-email",
+    "httpTarget.oidcToken.audience": "--oidc-token-audience", "schedule": "--schedule"}
 
 
 def parse(argv: list[str]) -> tuple[list[str], str, list[str], dict[str, list[str]]]:
@@ -42,6 +48,8 @@ def field(obj: dict, name: str) -> str:
         "serviceConfig.uri": os.environ.get("FAKE_GCLOUD_FUNCTION_URL", "https://fn.example"),
         "name": obj["id"], "email": obj["id"], "projectNumber": PROJECT_NUMBER,
     }
+    if name in FIELD_FLAGS:
+        return flags.get(FIELD_FLAGS[name], [""])[-1]
     return derived.get(name, str(obj.get(name, "")))
 
 
@@ -78,6 +86,8 @@ def main(argv: list[str]) -> int:
     project = flags.get("--project", [os.environ.get("FAKE_GCLOUD_PROJECT", "fake-project")])[0]
     fmt = flags.get("--format", ["json"])[0]
     if group and group[-1] in ("triggers", "connections") and verb == "create" and rest[:1] == ["github"]:
+        rest = rest[1:]
+    if group == ["scheduler", "jobs"] and verb in ("create", "update") and rest[:1] == ["http"]:
         rest = rest[1:]
     key = " ".join(group)
     ident = rest[0] if rest else (flags.get("--name") or flags.get("--database") or [project])[0]

@@ -46,6 +46,7 @@ people:
   nia-brooks:
     name: Nia Brooks
     timezone: Africa/Lagos
+    language: pt-BR
     team: payments-team
     route: {kind: chat, url: "https://chat.googleapis.com/v1/spaces/AAA/messages?key=k&token=SECRET"}
 """
@@ -64,7 +65,8 @@ def test_directory_sync_shows_a_diff_and_needs_apply(seeded, tmp_path):
     assert code == 0 and "applied: 3 documents written" in out, out + err
     checkout = seeded.collection("services").document("checkout").get().to_dict()
     assert checkout["tier"] == 0 and checkout["status"] == "degraded"        # live fields stay
-    assert seeded.collection("people").document("nia-brooks").get().to_dict()["route"]["kind"] == "chat"
+    nia = seeded.collection("people").document("nia-brooks").get().to_dict()
+    assert nia["route"]["kind"] == "chat" and nia["language"] == "pt-BR"     # her pages are in Portuguese
     code, out, _ = admin("directory", "@", tmp_path=tmp_path, text=DIRECTORY, name="directory.yaml")
     assert "already in sync" in out
 
@@ -88,6 +90,7 @@ def test_bad_directory_file_names_line_and_field_and_changes_nothing(seeded, tmp
         name: Tom Okafor
         route: {kind: slack, url: "http://hooks.slack.com/x"}
         pager: yes
+        language: Deutsch!
     """
     code, out, err = admin("directory", "@", "--apply", tmp_path=tmp_path, text=bad, name="bad.yaml")
     assert code == 2 and "nothing was changed" in err
@@ -97,6 +100,7 @@ def test_bad_directory_file_names_line_and_field_and_changes_nothing(seeded, tmp
     assert ":11: services.ghost.team: no team 'nobody-team' in this file" in err
     assert ":15: people.tom-okafor.route: route url must be an https URL" in err
     assert ":16: people.tom-okafor.pager: unknown field" in err
+    assert ":17: people.tom-okafor.language: not a language code 'Deutsch!'" in err
     assert snapshot(seeded, "teams", "services", "people") == before
     code, _, err = admin("directory", "@", tmp_path=tmp_path, text="teams:\n  a: [unclosed\n", name="broken.yaml")
     assert code == 2 and "broken.yaml:3: not valid YAML" in err

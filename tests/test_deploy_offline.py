@@ -11,6 +11,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 import fake_gcloud
 import gcloud_help
@@ -325,3 +326,168 @@ def test_substitution_is_cloud_builds():
     assert substitute("a $$b ${_X} $_X $PROJECT_ID", {"_X": "x", "PROJECT_ID": "p"}) == "a $b x x p"
     with pytest.raises(KeyError):
         substitute("$_UNDECLARED", {})
+
+
+# ---- signals in, pages out: what the bootstrap wires and the deploy tells the function ----------
+
+EVENT_VAR = re.compile(r'"((?:PUSH|PAGES?|OUTBOX|EVENT)_[A-Z_]+)"')
+LEFT_AT_DEFAULT = {"PUSH_ALLOW_UNAUTHENTICATED", "EVENT_BUDGET_S", "PAGE_DELIVERY_TIMEOUT_S", "OUTBOX_AFTER_S"}
+PUSH_PATHS = ("alerts", "builds", "pages")
+
+
+def _deploy_env(deployed):
+    return _env_vars(next(c["argv"] for c in deployed.build["deploy"].calls if c["argv"][:2] == ["functions", "deploy"]))
+
+
+def _object(deployed, key):
+    return deployed.fake.state["objects"][key]["flags"]
+
+
+def _flag(flags, name):
+    return flags[name][-1]
+
+
+def test_deploy_sets_exactly_the_event_variables_the_code_reads(deployed):
+    """Names: a variable the deploy sets that the code does not read (a typo) fails, and so does one
+    the code reads that the deploy neither sets nor is listed as left at its default."""
+    read = set()
+    for folder in ("events", "fulfillment", "intents"):
+        for path in (ROOT / folder).rglob("*.py"):
+            read |= set(EVENT_VAR.findall(path.read_text()))
+    assert LEFT_AT_DEFAULT <= read, "LEFT_AT_DEFAULT names a variable nothing reads any more"
+    set_by_deploy = {name for name in _deploy_env(deployed) if EVENT_VAR.fullmatch(f'"{name}"')}
+    assert set_by_deploy == read - LEFT_AT_DEFAULT
+
+
+def test_deployed_event_settings_match_what_the_bootstrap_built(deployed):
+    """Meaning: the function, given the deploy's variables, expects the audience and account the
+    bootstrap's subscriptions and sweep sign with, publishes to the topic it may publish to, and
+    gives up on a page when Pub/Sub dead-letters it."""
+    code = ("import json; from fulfillment import push; from intents import _pages; c = push.config(); "
+            "print(json.dumps([c.audience_base, list(c.emails), _pages.topic(), _pages.max_attempts()]))")
+    for attempts in ("5", "7"):
+        env = _deploy_env(deployed)
+        if attempts != "5":                  # a trigger that raises it: the deploy passes it through
+            before = len(deployed.fake.calls())
+            values = substitutions(PROJECT, {"_PAGE_MAX_ATTEMPTS": attempts})
+            assert run_step(deployed.fake, step("deploy"), deployed.work, values).returncode == 0
+            env = _env_vars(deployed.fake.calls(before)[0]["argv"])
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                                env={**os.environ, **env, "FIRESTORE_EMULATOR_HOST": ""})
+        assert result.returncode == 0, result.stderr
+        base, emails, topic, max_attempts = json.loads(result.stdout)
+        assert max_attempts == int(attempts)
+    cfg = bootstrap.Config(PROJECT, REGION)
+    assert base == f"https://{cfg.function}-{fake_gcloud.PROJECT_NUMBER}.{REGION}.run.app" == cfg.function_url(
+        fake_gcloud.PROJECT_NUMBER)
+    for path in PUSH_PATHS:
+        sub = _object(deployed, f"pubsub subscriptions|watchkeeper-{path}")
+        assert _flag(sub, "--push-endpoint") == _flag(sub, "--push-auth-token-audience") == f"{base}/events/{path}"
+        assert _flag(sub, "--push-auth-service-account") in emails
+        assert _flag(sub, "--topic") in (cfg.alerts_topic, cfg.builds_topic, cfg.pages_topic)
+    pages = _object(deployed, "pubsub subscriptions|watchkeeper-pages")
+    assert _flag(pages, "--topic") == cfg.pages_topic and topic == f"projects/{PROJECT}/topics/{cfg.pages_topic}"
+    assert _flag(pages, "--dead-letter-topic") == f"projects/{PROJECT}/topics/{cfg.dead_letter_topic}"
+    assert int(_flag(pages, "--max-delivery-attempts")) == cfg.page_max_attempts == int(
+        BUILD["substitutions"]["_PAGE_MAX_ATTEMPTS"])
+    assert _flag(_object(deployed, "pubsub subscriptions|watchkeeper-builds"), "--topic") == "cloud-builds"
+    job = _object(deployed, f"scheduler jobs|{cfg.outbox_job}")
+    assert _flag(job, "--uri") == _flag(job, "--oidc-token-audience") == f"{base}/events/outbox"
+    assert _flag(job, "--oidc-service-account-email") in emails and _flag(job, "--location") == REGION
+
+
+def test_event_iam_is_granted_where_each_part_needs_it(deployed):
+    cfg, policies = bootstrap.Config(PROJECT, REGION), deployed.fake.state["policies"]
+    agent = f"serviceAccount:service-{fake_gcloud.PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    assert policies[f"iam service-accounts|{cfg.email(cfg.push_sa)}"] == [[agent, "roles/iam.serviceAccountTokenCreator"]]
+    assert policies[f"pubsub topics|{cfg.dead_letter_topic}"] == [[agent, "roles/pubsub.publisher"]]
+    assert policies["pubsub subscriptions|watchkeeper-pages"] == [[agent, "roles/pubsub.subscriber"]]
+    assert policies[f"pubsub topics|{cfg.pages_topic}"] == [[f"serviceAccount:{cfg.email(cfg.runtime_sa)}",
+                                                              "roles/pubsub.publisher"]]
+    assert f"pubsub subscriptions|{cfg.dead_letter_topic}" in deployed.fake.state["objects"]   # dead letters kept
+    invokers = [c["argv"] for c in deployed.build["endpoint"].calls if c["argv"][:3] == ["run", "services",
+                                                                                          "add-iam-policy-binding"]]
+    assert [f"--member=serviceAccount:{cfg.email(cfg.push_sa)}", "--role=roles/run.invoker"] == [
+        a for a in invokers[-1] if a.startswith(("--member", "--role"))]
+
+
+def test_drifted_subscription_is_brought_back(tmp_path):
+    """Re-running the bootstrap repairs a push subscription someone pointed elsewhere, and only that."""
+    fake = Fake(tmp_path)
+    agents = AgentsServer(polls_before_done=0)
+    try:
+        args = [f"--dialogflow-endpoint={agents.address}"]
+        assert run_bootstrap(fake, PROJECT, REGION, args).returncode == 0
+        state = fake.state
+        state["objects"]["pubsub subscriptions|watchkeeper-alerts"]["flags"]["--push-endpoint"] = ["https://old.example"]
+        (tmp_path / "state.json").write_text(json.dumps(state))
+        before = len(fake.calls())
+        again = run_bootstrap(fake, PROJECT, REGION, args)
+    finally:
+        agents.stop()
+    assert again.returncode == 0 and "1 created or updated" in again.stdout, again.stdout
+    [update] = [c["argv"] for c in fake.calls(before) if not read_only(c["argv"]) and "describe" not in c["argv"]]
+    assert update[:4] == ["pubsub", "subscriptions", "update", "watchkeeper-alerts"]
+    sub = fake.state["objects"]["pubsub subscriptions|watchkeeper-alerts"]["flags"]
+    assert _flag(sub, "--push-endpoint").endswith(".run.app/events/alerts")
+
+
+def test_pushes_and_the_sweep_signed_as_configured_get_through(deployed, emulator, seeded):
+    """The function with the deploy's push variables serves what each subscription and the sweep
+    would send: a token with the recorded audience and account (signed here), to the recorded path."""
+    import urllib.parse
+
+    from events_kit import envelope
+    from test_auth import CertServer, _key_and_cert, token
+
+    signer, cert = _key_and_cert("kid-deploy")
+    certs = CertServer({"kid-deploy": cert})
+    env = {k: v for k, v in _deploy_env(deployed).items() if k.startswith("PUSH_")}
+    server = start_server({**env, "WEBHOOK_ID_TOKEN_CERTS_URL": certs.url}, name="events-deployed")
+    cfg = bootstrap.Config(PROJECT, REGION)
+    try:
+        sends = []
+        for path in PUSH_PATHS:
+            sub = _object(deployed, f"pubsub subscriptions|watchkeeper-{path}")
+            sends.append((_flag(sub, "--push-endpoint"), _flag(sub, "--push-auth-token-audience"),
+                          _flag(sub, "--push-auth-service-account"), json.dumps(envelope({})),
+                          {"Content-Type": "application/json"}))
+        job = _object(deployed, f"scheduler jobs|{cfg.outbox_job}")
+        sends.append((_flag(job, "--uri"), _flag(job, "--oidc-token-audience"), _flag(job, "--oidc-service-account-email"),
+                      _flag(job, "--message-body"), dict([_flag(job, "--headers").split("=", 1)])))
+        for endpoint, audience, email, body, headers in sends:
+            path = urllib.parse.urlsplit(endpoint).path
+            signed = {**headers, "Authorization": "Bearer " + token(signer, aud=audience, email=email)}
+            answer = requests.post(server.url + path, data=body, headers=signed, timeout=30)
+            assert answer.status_code == 200, (path, answer.status_code, answer.text)
+            if path == "/events/outbox":
+                assert answer.json()["outcome"] == "flushed"
+            unsigned = requests.post(server.url + path, data=body, headers=headers, timeout=30)
+            assert unsigned.status_code == 401, path
+    finally:
+        stop_server(server)
+        certs.httpd.shutdown()
+
+
+def test_watchkeepers_own_build_is_recorded_as_a_deploy_of_watchkeeper(deployed, emulator, seeded):
+    """A Build resource as this cloudbuild.yaml, run by the bootstrap's trigger, produces it."""
+    from events_kit import envelope, push
+
+    trigger = _object(deployed, "builds triggers|watchkeeper-main")
+    from_trigger = dict(pair.split("=", 1) for pair in _flag(trigger, "--substitutions").split(","))
+    assert from_trigger["_SERVICE"] == BUILD["substitutions"]["_SERVICE"] == "watchkeeper"
+    values = {**{k: str(v) for k, v in BUILD["substitutions"].items()}, **from_trigger, "TRIGGER_NAME": "watchkeeper-main",
+              "COMMIT_SHA": "abc1234" * 5 + "abcdef", "SHORT_SHA": "abc1234", "BRANCH_NAME": "main",
+              "REPO_NAME": "watchkeeper", "REF_NAME": "main", "REVISION_ID": "abc1234" * 5 + "abcdef"}
+    build = {"id": "wk-own-1", "projectId": PROJECT, "status": "SUCCESS", "substitutions": values,
+             "steps": [{"id": s["id"], "name": s["name"]} for s in BUILD["steps"]], "buildTriggerId": "trig-1",
+             "startTime": "2026-11-28T02:00:00.123456789Z", "finishTime": "2026-11-28T02:12:00.5Z",
+             "logUrl": f"https://console.cloud.google.com/cloud-build/builds;region={REGION}/wk-own-1?project=1"}
+    response, log = push(deployed.server, "builds", envelope(build))
+    assert response.status_code == 200 and log["outcome"] == "recorded" and log["service"] == "watchkeeper", log
+    deploy = seeded.collection("deploys").document("build-wk-own-1").get().to_dict()
+    assert deploy["service"] == "watchkeeper" and deploy["version"] == "abc1234"
+    assert deploy["by"] == "Cloud Build (watchkeeper-main)"
+    del values["_SERVICE"]                                 # the trigger's name alone names no service
+    response, log = push(deployed.server, "builds", envelope({**build, "id": "wk-own-2"}))
+    assert log["outcome"] == "ignored" and "watchkeeper-main" in log["reason"]

@@ -41,8 +41,8 @@ def next_number(db):
 
 
 def oncall_of(team):
-    from intents import _oncall
-    shift = _oncall.current_shift(team)
+    from intents import _shifts
+    shift = _shifts.current_shift(team)
     assert shift is not None
     return shift.primary["name"]
 
@@ -177,6 +177,25 @@ def test_burst_of_200_alerts_each_reflected_once(events_server, seeded):
     assert sorted(i["number"] for i in made) == list(range(n, n + 200))
 
 
+def test_alert_for_a_service_added_after_the_directory_was_cached_opens_its_incident(emulator, seeded):
+    """The directory is cached for DIRECTORY_TTL_S; a name it does not know reloads it once
+    (rate-limited: a flood of unknown names costs no further reads) before being called unknown."""
+    server = start_server({"DIRECTORY_TTL_S": "600", "DIRECTORY_MISS_REFRESH_S": "600"}, name="events-directory")
+    try:
+        assert push(server, "alerts", envelope(alert("0.dir-cached", service="checkout")))[1]["outcome"] == "opened"
+        seeded.collection("services").document("ledger").set(
+            {"name": "Ledger", "team": "payments-team", "tier": 1, "aliases": ["general ledger"]})
+        response, log = push(server, "alerts", envelope(alert("0.dir-new", service="general ledger")))
+        assert response.status_code == 200 and log["outcome"] == "opened" and log["service"] == "ledger", log
+        assert incidents(seeded, alert_incident_id="0.dir-new")[0]["service"] == "ledger"
+        flood = [push(server, "alerts", envelope(alert(f"0.dir-unknown-{i}", service=f"nosuch-{i}")))[1]
+                 for i in range(20)]
+        assert {entry["outcome"] for entry in flood} == {"ignored"}
+        assert sum(entry["firestore_rpcs"] for entry in flood) == 0      # the reload is not repeated per miss
+    finally:
+        stop_server(server)
+
+
 # ---- builds -------------------------------------------------------------------------------------------
 
 def test_build_notification_changes_what_deploy_latest_answers(events_server, seeded):
@@ -202,23 +221,24 @@ def test_build_notification_changes_what_deploy_latest_answers(events_server, se
 
 # ---- pages --------------------------------------------------------------------------------------------
 
-def confirm_page(server, service="checkout", message="database is down", user="U123"):
+def confirm_page(server, service="checkout", message="database is down", user="U123", language="en"):
     session = uuid.uuid4().hex
     payload = {"source": "slack", "data": {"event": {"user": user}}}
     first = server.post(es_request("oncall.page", params={"service": service, "message": message},
-                                   session_id=session, source="slack", payload=payload)).json()
+                                   session_id=session, source="slack", payload=payload, language=language)).json()
     confirm = es_request("oncall.page.confirm", text="yes", session_id=session, source="slack", payload=payload,
                          contexts=[{"name": "page-pending", "lifespanCount": 1,
-                                    "parameters": first["outputContexts"][0]["parameters"]}])
+                                    "parameters": first["outputContexts"][0]["parameters"]}], language=language)
     out = server.post(confirm).json()
-    assert out["fulfillmentText"].startswith("Paged "), out
-    from intents import _oncall
-    return _oncall.page_id(confirm["responseId"], ""), payload
+    assert language != "en" or out["fulfillmentText"].startswith("Paged "), out
+    from intents import _pages
+    return _pages.page_id(confirm["responseId"], ""), payload
 
 
-def page_status(server, payload, person=""):
+def page_status(server, payload, person="", language="en"):
     params = {"person": person} if person else {}
-    out = server.post(es_request("page.status", params=params, source="slack", payload=payload)).json()
+    out = server.post(es_request("page.status", params=params, source="slack", payload=payload,
+                                 language=language)).json()
     return out["fulfillmentText"]
 
 
@@ -298,6 +318,74 @@ def test_person_without_route_fails_the_page_and_acknowledges(events_server, see
 def test_page_status_without_pages(events_server, seeded):
     text = page_status(events_server, {"source": "slack", "data": {"event": {"user": "UNOBODY"}}}, "Tom")
     assert text == "I have no page from you to Tom on record."
+
+
+def test_page_text_is_in_the_paged_persons_language_else_the_askers_else_english(events_server, seeded, receiver):
+    from intents import _pages
+    who = oncall_of("payments-team")
+    ident = _pages.person_id(who)
+    people = seeded.collection("people")
+    sent = {}
+    for case, spoken, asked in (("person-de", "de", "en"), ("asker-fr", None, "fr"), ("person-pt", "pt-BR", "ja"),
+                                ("unknown-it", "it", "fr"), ("neither", None, "en")):
+        route_person(seeded, who, receiver.route(f"/slack/lang-{case}"))
+        if spoken:
+            people.document(ident).update({"language": spoken})
+        key, _ = confirm_page(events_server, language=asked)
+        assert push(events_server, "pages", envelope({"page": key}))[1]["page_language"] in ("de", "fr", "pt_BR", "en")
+        [sent[case]] = receiver.received[f"/slack/lang-{case}"]
+    assert sent["person-de"]["text"].startswith(f"Page für {who} (checkout): database is down")
+    assert "Angefordert von slack-Nutzer U123. Bitte bestätige" in sent["person-de"]["text"]
+    assert sent["asker-fr"]["text"].startswith(f"Bip pour {who} (checkout)") and "Demandé par" in sent["asker-fr"]["text"]
+    assert sent["person-pt"]["text"].startswith(f"Acionamento para {who}")          # the person's, not the asker's
+    assert sent["unknown-it"]["text"].startswith(f"Page for {who}")                 # no Italian catalog: English
+    assert sent["neither"]["text"].startswith(f"Page for {who}") and "Asked by slack user U123." in sent["neither"]["text"]
+
+
+def test_alert_page_is_retold_in_the_persons_language(events_server, seeded, receiver):
+    who = oncall_of("payments-team")
+    route_person(seeded, who, receiver.route("/slack/lang-alert"))
+    from intents import _pages
+    seeded.collection("people").document(_pages.person_id(who)).update({"language": "ja"})
+    log = push(events_server, "alerts", envelope(alert("0.lang-alert", labels={"page": "true"})))[1]
+    assert push(events_server, "pages", envelope({"page": log["page"]}))[1]["outcome"] == "delivered"
+    [sent] = receiver.received["/slack/lang-alert"]
+    number = log["incident"]
+    assert sent["text"].startswith(f"{who}への呼び出し（checkout）: Checkout のインシデント {number}: checkout latency")
+    assert f"「インシデント{number}を確認」" in sent["text"]
+    page = seeded.collection("pages").document(log["page"]).get().to_dict()
+    assert page["message"].startswith(f"Incident {number} on Checkout: ")          # stored in English
+
+
+@pytest.mark.parametrize("language,expected", [
+    ("en", ["Yes: your page reached Tom Okafor at 09:15 UTC via Slack.",
+            "No: your page to Tom Okafor failed after 1 attempt (receiver answered 500). Try calling them",
+            "Not yet: 2 attempts to reach Tom Okafor failed so far (receiver answered 500); I'm still retrying.",
+            "Your page to Tom Okafor is queued, sent "]),
+    ("de", ["Ja: Dein Page hat Tom Okafor um 09:15 UTC über Slack erreicht.",
+            "Nein: Dein Page an Tom Okafor ist nach 1 Versuch gescheitert (receiver answered 500). Ruf",
+            "Noch nicht: 2 Versuche, Tom Okafor zu erreichen, sind bisher gescheitert",
+            "Dein Page an Tom Okafor wartet in der Schlange, gesendet "]),
+    ("ja", ["はい: あなたの呼び出しは09:15 UTCにSlack経由でTom Okaforに届きました。",
+            "いいえ: Tom Okaforへの呼び出しは1回試行して失敗しました（receiver answered 500）。",
+            "まだです: Tom Okaforへの呼び出しはこれまでに2回失敗しました",
+            "Tom Okaforへの呼び出しは送信待ちです"]),
+])
+def test_page_status_answers_in_the_callers_language(events_server, seeded, language, expected):
+    import datetime as dt
+
+    user = f"ULANG{language.upper()}"
+    payload = {"source": "slack", "data": {"event": {"user": user}}}
+    now = dt.datetime.now(dt.timezone.utc)
+    failed = {"outcome": "failed", "detail": "receiver answered 500", "at": now}
+    states: list[dict] = [{"status": "delivered", "delivered_via": "slack", "delivered_at": now.replace(hour=9, minute=15),
+               "attempts": [{"outcome": "delivered", "at": now}]},
+              {"status": "failed", "attempts": [failed]}, {"status": "retrying", "attempts": [failed, failed]},
+              {"status": "queued", "attempts": []}]
+    for state, sentence in zip(states, expected, strict=True):
+        seeded.collection("pages").document(f"lang-{language}").set(
+            {"by": f"slack:{user}", "oncall": "Tom Okafor", "service": "checkout", "created_at": now, **state})
+        assert page_status(events_server, payload, language=language).startswith(sentence)
 
 
 # ---- Watchkeeper watches itself -------------------------------------------------------------------------

@@ -218,8 +218,8 @@ def test_out_of_range_severity_is_asked_again(server, seeded, severity):
 
 
 def test_out_of_range_severity_never_reaches_firestore(seeded):
-    from intents import _oncall
-    assert _oncall.open_incidents(severity=2 ** 64) == []
+    from intents import _incidents
+    assert _incidents.open_incidents(severity=2 ** 64) == []
 
 
 # ---- row 7: malformed chunked bodies ---------------------------------------------------------

@@ -116,7 +116,7 @@ REQUESTS = [
     ("service.status", {"service": "checkout"}), ("incident.list", {}), ("deploy.latest", {"service": "nothing-here"}),
     ("incident.acknowledge", {"number": 46}), ("incident.resolve", {"number": 46}), ("incident.resolve", {"number": 999}),
     ("deploy.latest", {"service": "checkout"}), ("oncall.page", {"service": "checkout", "message": "db down"}),
-    ("oncall.page.confirm", {}), ("oncall.page.cancel", {}),
+    ("oncall.page.confirm", {}), ("oncall.page.cancel", {}), ("page.status", {}), ("page.status", {"person": "Tom"}),
 ]
 
 
@@ -168,10 +168,10 @@ def test_chips_and_cards_are_translated_too(server, seeded):
 def test_german_on_call_answer_has_german_dates(server, seeded):
     """The issue's example: a German request to oncall.current, answered in German, with
     German weekdays and times in the on-call person's time zone."""
-    from intents import _oncall
+    from intents import _shifts
 
     text, _, log = _ask(server, "oncall.current", {"service": "payments"}, "de", "es")
-    shift = _oncall.current_shift("payments-team")
+    shift = _shifts.current_shift("payments-team")
     assert shift is not None
     i18n.use("de")
     try:

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from fulfillment.simulate import cx_request, es_request
-from intents import _oncall
+from intents import _clock, _pages, _shifts
 
 from conftest import assert_valid_response, start_server, stop_server
 
@@ -63,12 +63,11 @@ def test_oncall_current_cx(server, seeded):
 def test_shift_window_in_the_persons_own_time_zone():
     import datetime as dt
 
-    from intents import _oncall
     starts = dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.timezone.utc)
     ends = starts + dt.timedelta(days=1)
-    assert _oncall.local_window(starts, ends, "Asia/Kolkata") == "Fri 05:30 to Sat 05:30 IST"
-    assert _oncall.local_window(starts, ends, "America/New_York") == "Thu 19:00 to Fri 19:00 EST"
-    assert _oncall.local_window(starts, ends, "Not/AZone") == "Fri 00:00 to Sat 00:00 UTC"
+    assert _clock.local_window(starts, ends, "Asia/Kolkata") == "Fri 05:30 to Sat 05:30 IST"
+    assert _clock.local_window(starts, ends, "America/New_York") == "Thu 19:00 to Fri 19:00 EST"
+    assert _clock.local_window(starts, ends, "Not/AZone") == "Fri 00:00 to Sat 00:00 UTC"
 
 
 def test_current_shift_with_overlaps_nested_cover_and_gaps(seeded):
@@ -95,7 +94,7 @@ def test_current_shift_with_overlaps_nested_cover_and_gaps(seeded):
             {"team": team, "starts": starts, "ends": ends, "primary": {"name": name, "timezone": "UTC"}})
 
     def who(moment):
-        shift = _oncall.current_shift(team, moment)
+        shift = _shifts.current_shift(team, moment)
         return shift and shift.primary["name"]
 
     assert who(at) == "long"                              # behind four nested covers ending sooner
@@ -251,7 +250,7 @@ def test_page_asks_then_yes_creates_one_page(server, seeded):
     pages = [d.to_dict() for d in seeded.collection("pages").stream()]
     assert len(pages) == 1 and pages[0]["message"] == "database is down" and pages[0]["service"] == "checkout"
     assert pages[0]["turn"] == confirm["responseId"]
-    assert pages[0]["expires_at"] - pages[0]["created_at"] == _oncall.PAGE_RETENTION   # the TTL policy's field
+    assert pages[0]["expires_at"] - pages[0]["created_at"] == _pages.PAGE_RETENTION   # the TTL policy's field
 
 
 def test_page_cx_flow_remembers_in_one_session_parameter(server, seeded):
@@ -322,3 +321,16 @@ def test_firestore_round_trips_per_intent(server, seeded, intent, params):
     assert log["firestore_rpcs"] == MINIMUM_RPCS[(intent, params)], log
     if log["firestore_rpcs"]:
         assert log["stages_ms"]["firestore"] > 0
+
+
+@pytest.mark.parametrize("name", ["deploy.latest", "service.status", "oncall.current", "oncall.page"])
+def test_no_service_named_asks_with_the_intents_declared_prompt(server, seeded, name):
+    """The handler asks with the words the agent's form asks with: one prompt, declared once."""
+    from fulfillment import router
+
+    router.load("intents")
+    found = router.find(name)
+    assert found is not None
+    declared = found.params["service"].prompt
+    out = server.post(es_request(name, text="hm")).json()
+    assert out["fulfillmentText"] == declared and declared.endswith("?")
