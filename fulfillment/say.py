@@ -155,7 +155,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         status, response = post(args.url, body, args.user)
     except OSError as error:
-        print(f"cannot reach the webhook at {args.url}: {error} (is `make run` running?)", file=sys.stderr)
+        print(f"cannot reach the webhook at {args.url}: {error} (is the webhook running on that port?)", file=sys.stderr)
         return 2
     if status != 200:
         print(f"  webhook answered {status}: {response.get('error', response)}", file=sys.stderr)
