@@ -29,9 +29,12 @@ from fulfillment import (
 )
 from fulfillment.errors import BadRequest
 from fulfillment.response import respond
-from fulfillment.settings import settings
+from fulfillment.settings import SettingsError, settings
 
-app.configure(intents.APP)       # Watchkeeper's wording, realm, settings: a bad setting stops start-up here
+try:
+    app.configure(intents.APP)   # Watchkeeper's wording, realm, settings (every variable read and checked)
+except SettingsError as bad:     # a typo in a setting stops start-up, in one line
+    raise SystemExit(f"configuration error: {bad}") from None
 logline.install_log_handler()
 REGISTERED = router.load(*settings().intent_packages)     # startup check: every intent imports
 auth.startup_check()

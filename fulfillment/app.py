@@ -87,7 +87,13 @@ def load_for_command_line() -> list[str]:
     from . import router
 
     packages = _settings.settings().intent_packages
-    names = router.load(*packages)
+    try:
+        names = router.load(*packages)
+    except ModuleNotFoundError as missing:
+        if missing.name not in packages:
+            raise
+        raise SystemExit(f"no intent package {missing.name!r} here: set INTENT_PACKAGES to your app's "
+                         "package (comma-separated), or run from the folder that holds it") from None
     declared = getattr(importlib.import_module(packages[0]), "APP", None) if packages else None
     if isinstance(declared, App):
         configure(declared)

@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--intent", help="the intent Dialogflow would have matched (webhook mode)")
     say.add_argument("--param", action="append", default=[], metavar="K=V")
     say.add_argument("--url", default=f"http://127.0.0.1:{settings().port}/",
-                     help="the webhook (default: the port in $PORT, as `make run` uses, else 8080)")
+                     help="the webhook (default: 127.0.0.1 on the PORT setting, 8080)")
     say.add_argument("--cx", action="store_true", help="send a CX request (the intent is the tag)")
     say.add_argument("--session", help="keep contexts across calls under this name")
     say.add_argument("--project", help="call the live agent's detect_intent instead")

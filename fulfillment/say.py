@@ -122,6 +122,8 @@ def show(response: dict[str, Any], out: TextIO = sys.stdout) -> None:
         short = ctx["name"].rsplit("/", 1)[-1]
         action = "cleared" if ctx.get("lifespanCount", 5) == 0 else f"set for {ctx.get('lifespanCount', 5)} turns"
         out.write(f"  (context {short} {action})\n")
+    for key, value in ((response.get("sessionInfo") or {}).get("parameters") or {}).items():
+        out.write(f"  (session parameter {key} {'cleared' if value is None else 'set'})\n")     # CX memory
     if response.get("followupEventInput"):
         out.write(f"  (follow-up event {response['followupEventInput']['name']})\n")
 
@@ -155,7 +157,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         status, response = post(args.url, body, args.user)
     except OSError as error:
-        print(f"cannot reach the webhook at {args.url}: {error} (is `make run` running?)", file=sys.stderr)
+        print(f"cannot reach the webhook at {args.url}: {error} (is the webhook running on that port?)", file=sys.stderr)
         return 2
     if status != 200:
         print(f"  webhook answered {status}: {response.get('error', response)}", file=sys.stderr)

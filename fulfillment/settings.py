@@ -26,7 +26,8 @@ class SettingsError(ValueError):
     """An environment variable holds a value its setting cannot use."""
 
 
-def setting(name: str, default: Any, meaning: str, *, also: tuple[str, ...] = (), secret: bool = False) -> Any:
+def setting(name: str, default: Any, meaning: str, *, also: tuple[str, ...] = (), secret: bool = False,
+            bounds: tuple[float, float] | None = None) -> Any:
     """A dataclass field read from the variable `name` (or the first of `also` that is set).
 
     The type of `default` says how to parse it: bool, int, float, str or tuple (comma list):
@@ -34,7 +35,7 @@ def setting(name: str, default: Any, meaning: str, *, also: tuple[str, ...] = ()
         ttl_s: float = setting("DIRECTORY_TTL_S", 60.0, "how long the directory is cached")
     """
     return dataclasses.field(default=default, metadata={
-        "env": name, "also": also, "meaning": meaning, "secret": secret})
+        "env": name, "also": also, "meaning": meaning, "secret": secret, "bounds": bounds})
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -76,6 +77,9 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
             raw = environ.get(name)
             if raw is not None and raw.strip() != "":
                 values[f.name] = _parse(name, raw, f.default)
+                low, high = f.metadata["bounds"] or (values[f.name], values[f.name])
+                if not low <= values[f.name] <= high:
+                    raise SettingsError(f"{name}={raw!r} is outside {low:g}-{high:g} (default {f.default})")
                 break
     return cls(**values)
 
@@ -111,12 +115,12 @@ class Settings:
                        also=("APP_VERSION",))
     health_path: str = setting("HEALTH_PATH", "/healthz", "GET path of the health check (GET / answers too)")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 256 * 1024, "largest request body accepted (413 above)")
-    read_timeout_s: float = setting("WEBHOOK_READ_TIMEOUT_S", 10.0, "`make run`/scripts/serve.py: a request's "
-                                "header and body must arrive within this")
+    read_timeout_s: float = setting("WEBHOOK_READ_TIMEOUT_S", 10.0, "servers that enforce it (scripts/serve.py, "
+                                    "`make run`): a request's header and body must arrive within this")
     es_budget_s: float = setting("DEADLINE_ES_S", 4.0, "time a handler has on an ES turn before the polite "
                              "timeout answer (ES waits 5 s, network included)")
     cx_timeout_s: float = setting("WEBHOOK_TIMEOUT_CX_S", 5.0, "the CX webhook timeout configured on the agent "
-                              "(1-30 s); exported with the agent")
+                              "(1-30 s); exported with the agent", bounds=(1, 30))
     cx_budget_s: float = setting("DEADLINE_CX_S", 0.0, "time a handler has on a CX turn; 0 means 80% of "
                              "WEBHOOK_TIMEOUT_CX_S")
     log_query_text: bool = setting("LOG_QUERY_TEXT", False, "log what the user said (off: only its length)")
@@ -155,7 +159,7 @@ class Settings:
     dialogflow_endpoint: str = setting("DIALOGFLOW_ENDPOINT", "", "Dialogflow API host:port for agent push/pull "
                                    "and say --project (tests: a local server)")
     dialogflow_insecure: bool = setting("DIALOGFLOW_INSECURE", False, "talk to DIALOGFLOW_ENDPOINT without TLS")
-    port: int = setting("PORT", 8080, "local port of `make run` and the default URL of `say`")
+    port: int = setting("PORT", 8080, "local port to serve on, and the default URL of `say`")
 
     # Derived once, read on every request (plain attributes: no property call on the hot path).
     emulator: bool = dataclasses.field(init=False)        # running against emulators: local or tests

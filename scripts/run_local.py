@@ -133,7 +133,7 @@ def main() -> int:
         print(f"Webhook on http://127.0.0.1:{port}/  (try: PORT={port} .venv/bin/python -m fulfillment say "
               f"\"who is on call for payments\" --intent oncall.current --param service=payments; "
               f"PORT={port} make sample-alert; PORT={port} make sample-build)", flush=True)
-        print("Edits to main.py, fulfillment/ and intents/ restart the webhook; Ctrl-C stops everything.",
+        print("Edits to main.py, fulfillment/, intents/ and events/ restart the webhook; Ctrl-C stops everything.",
               flush=True)
         server = serve(port)
         seen = watched_files()

@@ -186,6 +186,9 @@ def test_say_holds_a_page_conversation(server, seeded, tmp_path):
     assert len(pages) == 1 and pages[0]["message"] == "db down"
     third = say("yes", "--intent", "oncall.page.confirm")
     assert "no page waiting" in third
+    first = say("page checkout", "--intent", "oncall.page", "--param", "service=checkout", "--cx")   # CX: a memory too
+    assert "(session parameter page_pending set)" in first
+    assert "(session parameter page_pending cleared)" in say("no", "--intent", "oncall.page.cancel", "--cx")
 
 
 def test_say_cx_and_card(server, seeded, tmp_path):
