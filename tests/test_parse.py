@@ -254,3 +254,42 @@ def test_lazy_mapping_reads_like_the_dict_it_builds():
     assert list(lazy) == ["a", "b"] and dict(lazy.items()) == {"a": 1, "b": [2]} and built == [1]
     with pytest.raises(TypeError):
         lazy["a"] = 2  # type: ignore[index]                           # read-only, like the proxy was
+
+
+# ---- the door: orjson reads the body, the standard library what orjson refuses ---------------------
+
+def _read(raw: bytes):
+    import io
+    import json
+    import math
+
+    from flask import Request
+
+    from fulfillment import intake
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
+               "wsgi.input": io.BytesIO(raw)}
+    body = intake.read_json(Request(environ), 1 << 20)
+    return body, json, math
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a": 1, "a": 2, "b": [1.5, -0.0, "\\u00e9\\ud83d\\ude00"], "c": null}',   # what orjson reads
+    b'\xef\xbb\xbf{"a": 1}',                                  # a BOM: orjson refuses, json reads it
+    '{"a": "ü"}'.encode("utf-16"),                            # UTF-16: the same
+    b'{"a": 1e400, "b": -Infinity}',                           # numbers orjson refuses
+])
+def test_body_reads_as_the_standard_library_reads_it(raw):
+    body, json, math = _read(raw)
+    expected = json.loads(raw.decode(json.detect_encoding(raw)))
+    assert repr(body) == repr(expected)
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b'{"a": "\\ud800"}', "lone UTF-16 surrogate"),
+    (b'{"a": "\xed\xa0\x80"}', "not UTF-8"),
+    (b'{"a": }', "malformed JSON: Expecting value at line 1 column 7"),
+    (b"  \n ", "empty body"),
+])
+def test_bodies_orjson_refuses_keep_their_errors(raw, message):
+    with pytest.raises(BadRequest, match=message):
+        _read(raw)
