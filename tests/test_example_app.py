@@ -154,7 +154,7 @@ def _framework_calls(path: Path) -> list[str]:
 
     tree = ast.parse(path.read_text())
     modules = {"app", "auth", "deadline", "dialect", "encoding", "health", "i18n", "intake", "logline", "router",
-               "timing", "push", "warmup"}
+               "timing", "push", "warmup", "measure", "time"}
     calls = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
