@@ -10,7 +10,7 @@ from fulfillment import settings
 from fulfillment.settings import Settings, SettingsError, load, setting
 from intents._settings import OnCallSettings
 
-from conftest import ROOT, start_server
+from conftest import ROOT, start_server, stop_server
 
 CODE = ["main.py", "fulfillment", "intents", "events", "admin"]
 
@@ -52,7 +52,7 @@ def test_a_typo_is_refused_naming_the_variable(name, raw, says):
 def test_a_typo_stops_the_webhook_at_start_up_in_one_line(name, raw):
     """The framework's section and Watchkeeper's are both read by main.py's configure call."""
     with pytest.raises(RuntimeError, match="webhook server exited") as failed:
-        start_server({name: raw})
+        stop_server(start_server({name: raw}))           # started after all: stop it, then fail
     assert f"configuration error: {name}={raw!r}" in str(failed.value)
     assert "Traceback" not in str(failed.value)
 
