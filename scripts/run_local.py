@@ -21,6 +21,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,7 +78,9 @@ def start_inbox(port: int) -> ThreadingHTTPServer | None:
     return server
 
 
-def wire_pubsub(project: str, url: str) -> None:
+def wire_pubsub(project: str, url: str, **subscription: Any) -> None:
+    """One topic per event and a push subscription to /events/<topic> (extra subscription fields, e.g.
+    a retry_policy, as given)."""
     from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
     publisher, subscriber = PublisherClient(), SubscriberClient()
@@ -86,7 +89,7 @@ def wire_pubsub(project: str, url: str) -> None:
         publisher.create_topic(name=topic)
         subscriber.create_subscription(request={
             "name": subscriber.subscription_path(project, f"{name}-push"), "topic": topic,
-            "push_config": {"push_endpoint": f"{url}/events/{name}"}, "ack_deadline_seconds": 10})
+            "push_config": {"push_endpoint": f"{url}/events/{name}"}, "ack_deadline_seconds": 10, **subscription})
 
 
 def serve(port: str) -> subprocess.Popen:

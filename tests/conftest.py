@@ -159,28 +159,44 @@ class Server:
 
 
 def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server:
-    port = emulator_script.free_port()
-    log_path = ROOT / ".local" / f"{name}-{port}.log"
-    log_path.parent.mkdir(exist_ok=True)
     # The start-up warm-up (fulfillment/warmup.py) is off unless a test asks for it: it fills the
     # directory cache in the background, and a test that resets the database meanwhile would
     # leave it caching an empty directory for DIRECTORY_TTL_S. tests/test_warmup.py covers it.
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "WARMUP": "0", **(env_extra or {})}
     env = {key: value for key, value in env.items() if value is not None}     # None: unset it
-    process = subprocess.Popen(
-        webhook_server.command(port),
-        cwd=ROOT, env=env, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    return launch(name, env)
+
+
+def launch(name: str, env: dict, source: str = "", cwd: Path = ROOT) -> Server:
+    """functions-framework serving `source` (default main.py) on a free port, once it answers;
+    its output goes to .local/<name>-<port>.log."""
+    port = emulator_script.free_port()
+    log_path = ROOT / ".local" / f"{name}-{port}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    process = subprocess.Popen(webhook_server.command(port, source=source), cwd=cwd, env=env,
+                               stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(port, process, log_path)
-    deadline = time.monotonic() + 30
+    try:
+        wait_until_healthy(server)
+    except RuntimeError:
+        stop_server(server)
+        raise
+    return server
+
+
+def wait_until_healthy(server: Server, timeout_s: float = 30) -> None:
+    """Return once the server's health check answers 200; RuntimeError (with its log, when it
+    has one) if its process exits first or it never answers."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"webhook server exited:\n{log_path.read_text()}")
+        if server.process.poll() is not None:
+            log = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+            raise RuntimeError(f"webhook server exited:\n{log}")
         try:
             if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
-                return server
+                return
         except requests.ConnectionError:
             time.sleep(0.1)
-    stop_server(server)
     raise RuntimeError("webhook server did not start")
 
 
@@ -190,7 +206,9 @@ def stop_server(server: Server) -> None:
     try:
         os.killpg(server.process.pid, signal.SIGTERM)
         server.process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+    except ProcessLookupError:
+        server.process.wait(timeout=10)          # the whole group is gone already: just reap it
+    except subprocess.TimeoutExpired:
         os.killpg(server.process.pid, signal.SIGKILL)
 
 

@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+import run_local  # noqa: E402  (scripts/)
 
 import pubsub_emulator  # noqa: E402  (scripts/)
 from conftest import PROJECT, start_server, stop_server
@@ -15,7 +16,7 @@ from events_kit import Receiver, alert, build, envelope, push
 from test_events import confirm_page, incidents, oncall_of, page_status, route_person
 from test_intents import ask
 
-TOPICS = ("alerts", "builds", "pages")
+TOPICS = run_local.TOPICS
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +34,14 @@ def pubsub(emulator):
 @pytest.fixture(scope="module")
 def wired(pubsub):
     """The server, the topics and one push subscription per topic to /events/<topic>."""
-    from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
+    from google.cloud.pubsub_v1 import PublisherClient
 
     server = start_server({"PUBSUB_EMULATOR_HOST": pubsub.host, "PAGES_TOPIC": "pages",
                            "PAGE_DELIVERY_TIMEOUT_S": "1", "OUTBOX_AFTER_S": "0"}, name="events-pubsub")
-    publisher, subscriber = PublisherClient(), SubscriberClient()
-    for name in TOPICS:
-        topic = publisher.topic_path(PROJECT, name)
-        publisher.create_topic(name=topic)
-        subscriber.create_subscription(request={
-            "name": subscriber.subscription_path(PROJECT, f"{name}-push"), "topic": topic,
-            "push_config": {"push_endpoint": f"{server.url}/events/{name}"}, "ack_deadline_seconds": 10,
-            "retry_policy": {"minimum_backoff": {"seconds": 1}, "maximum_backoff": {"seconds": 2}}})
+    run_local.wire_pubsub(PROJECT, server.url,           # as `make run` wires them, retried sooner
+                          retry_policy={"minimum_backoff": {"seconds": 1}, "maximum_backoff": {"seconds": 2}})
     receiver = Receiver()
-    yield server, publisher, receiver
+    yield server, PublisherClient(), receiver
     receiver.close()
     stop_server(server)
 

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -18,8 +17,7 @@ import webhook_server
 
 from fulfillment.simulate import cx_request, es_request
 
-import emulator
-from conftest import ROOT, Server, assert_valid_response, stop_server
+from conftest import ROOT, assert_valid_response, launch, stop_server
 
 EXAMPLE = ROOT / "tests" / "example_app"
 SECRET = {"X-Pizzeria-Key": "margherita"}
@@ -65,21 +63,7 @@ def test_the_package_pins_what_requirements_txt_pins():
 
 @pytest.fixture(scope="module")
 def pizzeria(installed):
-    port = emulator.free_port()
-    log = ROOT / ".local" / f"pizzeria-{port}.log"
-    log.parent.mkdir(exist_ok=True)
-    process = subprocess.Popen(webhook_server.command(port, source=str(EXAMPLE / "main.py")), cwd=EXAMPLE,
-                               env=_env(installed, CLOSING_HOUR="22"), stdout=open(log, "wb"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    served = Server(port, process, log)
-    for _ in range(300):
-        if process.poll() is not None:
-            pytest.fail(f"the example app did not start:\n{log.read_text()}")
-        try:
-            if requests.get(served.url + "/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    served = launch("pizzeria", _env(installed, CLOSING_HOUR="22"), source=str(EXAMPLE / "main.py"), cwd=EXAMPLE)
     yield served
     stop_server(served)
 

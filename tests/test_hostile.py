@@ -13,10 +13,11 @@ import uuid
 from typing import Any
 
 import pytest
+import webhook_server
 
 from fulfillment.simulate import cx_request, es_request
 
-from conftest import ROOT, Server, assert_valid_response, start_server, stop_server
+from conftest import ROOT, Server, assert_valid_response, start_server, stop_server, wait_until_healthy
 
 HOSTILE: dict[str, Any] = {}
 LOG_LIMIT = 256 * 1024                     # Cloud Logging's entry limit
@@ -102,13 +103,11 @@ def test_log_writer_survives_invalid_text():
 def test_every_log_line_whole_and_small_through_a_pipe(emulator):
     """The real server's stdout is a pipe (as on Cloud Run); 160 requests, 16 at a time, every
     4th with a 200 KB languageCode and every 7th with a 120 KB intent: every line parses."""
-    import requests
 
     port = __import__("emulator").free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "functions_framework", "--target=webhook", "--host=127.0.0.1", f"--port={port}"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(webhook_server.command(port), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
     lines: list[bytes] = []
 
     def read():
@@ -119,14 +118,7 @@ def test_every_log_line_whole_and_small_through_a_pipe(emulator):
     reader.start()
     server = Server(port, process, ROOT / ".local" / "unused.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+        wait_until_healthy(server)
 
         def body(i):
             if i % 4 == 0:
@@ -452,7 +444,6 @@ def serve_command(port: int) -> list[str]:
 def test_slow_clients_cannot_hold_every_thread(emulator):
     """4 threads; 6 connections send half a header block and 2 half a body, then wait. A real
     request still gets its answer once the read deadline (here 2 s) has dropped them."""
-    import requests
 
     from emulator import free_port
     port = free_port()
@@ -464,14 +455,7 @@ def test_slow_clients_cannot_hold_every_thread(emulator):
     server = Server(port, process, log_path)
     slow: list[socket.socket] = []
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(server.url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()[-2000:]
-                time.sleep(0.1)
+        wait_until_healthy(server)
         for opening in [SLOW_HEADER] * 6 + [SLOW_BODY] * 2:
             sock = socket.create_connection(("127.0.0.1", port), timeout=30)
             sock.sendall(opening)
