@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import limits, logline
+from . import limits, logline, warmup
 from .settings import settings
 
 if TYPE_CHECKING:
@@ -20,4 +20,5 @@ def respond(request: Request, measure: Measure, status: int, payload: Any,
                         "Server-Timing": measure.server_timing(), **(headers or {})}
     cfg = settings()
     logline.finish(measure, request, status, len(body), cfg.project, cfg.production)
+    warmup.answered()                     # the first answer lets the start-up work begin
     return body, status, response_headers

@@ -12,6 +12,12 @@ while the fork happens could leave a lock held in the child), so the thread star
 forked child (`os.register_at_fork`). A process that never forks (the Flask dev server, a
 test calling `main.webhook` directly) starts it on its first request instead (`ensure`).
 
+The thread then waits for the instance's first answer (`answered`, called as every answer
+leaves), or for IDLE_START_S without any request (an instance started ahead of traffic),
+before it does anything: an instance is usually started by the request it must answer,
+and the import shares the one CPU with it (that made the first welcome 15-100 ms slower,
+BENCHMARKS.md). A first request that needs the database does the work itself.
+
 `WARMUP=0` turns it off. The work runs under its own budget (`WARMUP_BUDGET_S`, default
 5 s), so an unreachable database cannot keep the caches' locks for long.
 """
@@ -35,6 +41,11 @@ _started = False
 _lock = threading.Lock()
 _registered = False
 done = threading.Event()                 # set when the warm-up has finished (or failed)
+_answered = threading.Event()            # the instance has sent its first answer
+_arrived = False                         # a request has come in
+IDLE_START_S = 0.25                      # no request this long after start: warm up anyway
+AFTER_ANSWER_S = 0.05                    # time for that answer to be written out: loading the
+                                         # client's extension modules holds the GIL for ms at a time
 
 
 def on_start(hook: Callable[[], object]) -> None:
@@ -60,8 +71,16 @@ def start() -> None:
 
 def ensure() -> None:
     """Called per request: starts the warm-up if no fork has (a process serving by itself)."""
+    global _arrived
+    _arrived = True
     if not _started and enabled():
         _start_thread()
+
+
+def answered() -> None:
+    """Called as every answer leaves: the first one lets the warm-up begin."""
+    if not _answered.is_set():
+        _answered.set()
 
 
 def wait(timeout: float | None = None) -> bool:
@@ -70,8 +89,9 @@ def wait(timeout: float | None = None) -> bool:
 
 
 def _forked() -> None:
-    global _started, _lock
-    _started, _lock = False, threading.Lock()     # the parent's state does not apply here
+    global _started, _lock, _arrived
+    _started, _lock, _arrived = False, threading.Lock(), False   # the parent's state does not apply here
+    _answered.clear()
     _start_thread()
 
 
@@ -86,6 +106,13 @@ def _start_thread() -> None:
 
 
 def _run() -> None:
+    began = time.perf_counter()
+    if _answered.wait(IDLE_START_S) or (_arrived and _answered.wait(_budget())):
+        reason = "after the first answer"          # (a first request under way is let finish)
+        time.sleep(AFTER_ANSWER_S)
+    else:
+        reason = f"after {IDLE_START_S:g} s without a request"
+    log.info("warm-up begins %s", reason)
     # While this thread imports and builds, let the request thread take the GIL back sooner
     # than the default 5 ms, so a request arriving meanwhile waits less for it.
     interval = sys.getswitchinterval()
@@ -93,8 +120,8 @@ def _run() -> None:
     started = time.perf_counter()
     try:
         rpcs = contextvars.Context().run(_work)       # its own Measure, gone when it returns
-        log.info("warm-up done in %.0f ms: Firestore client, channel, %d hooks, %d RPCs",
-                 (time.perf_counter() - started) * 1000, len(_hooks), rpcs)
+        log.info("warm-up done in %.0f ms, %.0f ms after start: Firestore client, channel, %d hooks, %d RPCs",
+                 (time.perf_counter() - started) * 1000, (started - began) * 1000, len(_hooks), rpcs)
     except Exception as exc:                     # noqa: BLE001 - the first request will retry
         log.info("warm-up stopped early (the first request will do it): %s: %s", type(exc).__name__, exc)
     finally:

@@ -167,15 +167,17 @@ def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server
     return launch(name, env)
 
 
-def launch(name: str, env: dict, source: str = "", cwd: Path = ROOT) -> Server:
-    """functions-framework serving `source` (default main.py) on a free port, once it answers;
-    its output goes to .local/<name>-<port>.log."""
+def launch(name: str, env: dict, source: str = "", cwd: Path = ROOT, wait: bool = True) -> Server:
+    """functions-framework serving `source` (default main.py) on a free port, once it answers
+    (`wait=False`: at once, asked nothing); its output goes to .local/<name>-<port>.log."""
     port = emulator_script.free_port()
     log_path = ROOT / ".local" / f"{name}-{port}.log"
     log_path.parent.mkdir(exist_ok=True)
     process = subprocess.Popen(webhook_server.command(port, source=source), cwd=cwd, env=env,
                                stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(port, process, log_path)
+    if not wait:
+        return server
     try:
         wait_until_healthy(server)
     except RuntimeError:
