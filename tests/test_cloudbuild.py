@@ -18,7 +18,7 @@ def step(step_id):
 
 
 def test_steps_in_order():
-    assert [s["id"] for s in BUILD["steps"]] == ["test", "indexes", "deploy", "endpoint", "agent", "smoke"]
+    assert [s["id"] for s in BUILD["steps"]] == ["test", "indexes", "bytecode", "deploy", "endpoint", "agent", "smoke"]
     assert "make test" in step("test")["args"][-1] and ":emulators" in step("test")["name"]
 
 
@@ -62,6 +62,7 @@ def test_test_step_runs_ci_on_the_functions_python_minor():
     assert "CI=true" in test.get("env", [])
     assert f"uv python install {minor}" in script and f'PYTHON="$$(uv python find {minor})"' in script
     assert step("agent")["name"] == f"python:{minor}-slim"
+    assert step("bytecode")["name"] == f"python:{minor}-slim"       # a 3.12 runtime ignores cpython-311 files
 
 
 def test_one_family_of_images():
@@ -86,6 +87,40 @@ def test_function_upload_is_small_and_a_manual_build_gets_everything_it_runs():
     for needed in ("scripts/", "tests/", "Makefile", "requirements-dev.txt", "firestore.indexes.json", "data/"):
         assert needed not in build
     assert ".venv" in build and ".basic-password" in build          # no slash: also a .venv symlink
+    assert not [entry for entry in function if "pycache" in entry or entry.endswith(".pyc")]   # the bytecode step's output
+
+
+def test_the_bytecode_step_covers_everything_main_imports_of_ours():
+    import compile_bytecode
+
+    assert step("bytecode")["args"] == ["scripts/compile_bytecode.py"]
+    ours = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    tree = ast.parse((ROOT / "main.py").read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported & ours <= set(compile_bytecode.SOURCES) and "main.py" in compile_bytecode.SOURCES
+
+
+def test_shipped_bytecode_is_what_the_function_loads(tmp_path):
+    """Compiled as the build step does, into a copy of the upload: a fresh interpreter then
+    loads every module of ours from its .pyc (python -v says which), compiling none."""
+    import shutil
+
+    import compile_bytecode
+
+    work = tmp_path / "function"
+    work.mkdir()
+    for name in compile_bytecode.SOURCES:
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, work / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}))
+    assert compile_bytecode.compile_all(work)
+    result = subprocess.run([sys.executable, "-v", "-c", "import main"], cwd=work, capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    from_source = re.findall(rf"# code object from ({re.escape(str(work))}/\S+\.py)$", result.stderr, re.M)
+    from_pyc = re.findall(rf"# code object from '({re.escape(str(work))}/\S+\.pyc)'", result.stderr)
+    assert from_source == []
+    assert len(from_pyc) >= 40                                         # main and the framework, intents, events
 
 
 def test_runtime_requirements_are_pinned_and_lean():
