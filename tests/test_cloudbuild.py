@@ -111,8 +111,10 @@ def test_shipped_bytecode_is_what_the_function_loads(tmp_path):
     work = tmp_path / "function"
     work.mkdir()
     for name in compile_bytecode.SOURCES:
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
-        copy(ROOT / name, work / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / name).is_dir() else {}))
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(ROOT / name, work / name)
     assert compile_bytecode.compile_all(work)
     result = subprocess.run([sys.executable, "-v", "-c", "import main"], cwd=work, capture_output=True, text=True, timeout=120,
                             env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
