@@ -20,5 +20,6 @@ def respond(request: Request, measure: Measure, status: int, payload: Any,
                         "Server-Timing": measure.server_timing(), **(headers or {})}
     cfg = settings()
     logline.finish(measure, request, status, len(body), cfg.project, cfg.production)
-    warmup.answered()                     # the first answer lets the start-up work begin
+    if not warmup.first_answer_sent:      # the first answer lets the start-up work begin
+        warmup.answered()
     return body, status, response_headers

@@ -42,6 +42,7 @@ _lock = threading.Lock()
 _registered = False
 done = threading.Event()                 # set when the warm-up has finished (or failed)
 _answered = threading.Event()            # the instance has sent its first answer
+first_answer_sent = False                # the same, read per request without a call
 _arrived = False                         # a request has come in
 IDLE_START_S = 0.25                      # no request this long after start: warm up anyway
 AFTER_ANSWER_S = 0.05                    # time for that answer to be written out: loading the
@@ -78,9 +79,10 @@ def ensure() -> None:
 
 
 def answered() -> None:
-    """Called as every answer leaves: the first one lets the warm-up begin."""
-    if not _answered.is_set():
-        _answered.set()
+    """Called as the first answer leaves (`respond` checks `first_answer_sent`): the warm-up may begin."""
+    global first_answer_sent
+    first_answer_sent = True
+    _answered.set()
 
 
 def wait(timeout: float | None = None) -> bool:
@@ -89,8 +91,9 @@ def wait(timeout: float | None = None) -> bool:
 
 
 def _forked() -> None:
-    global _started, _lock, _arrived
+    global _started, _lock, _arrived, first_answer_sent
     _started, _lock, _arrived = False, threading.Lock(), False   # the parent's state does not apply here
+    first_answer_sent = False
     _answered.clear()
     _start_thread()
 

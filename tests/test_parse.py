@@ -293,3 +293,18 @@ def test_body_reads_as_the_standard_library_reads_it(raw):
 def test_bodies_orjson_refuses_keep_their_errors(raw, message):
     with pytest.raises(BadRequest, match=message):
         _read(raw)
+
+
+def test_the_body_read_once_is_what_functions_framework_reads_after_the_answer():
+    """functions-framework calls `request.get_data()` after every answer; the body we read
+    is handed to werkzeug's cache, so that call neither reads the stream again nor fails."""
+    import io
+
+    from flask import Request
+
+    from fulfillment import intake
+    raw = b'{"responseId": "r", "queryResult": {}}'
+    request = Request({"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
+                       "wsgi.input": io.BytesIO(raw)})
+    assert intake.read_json(request, 1 << 20) == {"responseId": "r", "queryResult": {}}
+    assert request.get_data() == raw
