@@ -2,7 +2,10 @@
 
     python bench/inprocess.py TARGET_DIR BODY_FILE N  ->  prints the median µs per call
     python bench/inprocess.py TARGET_DIR BODY_FILE N --once  ->  N calls once, no timing
-    (for bench/instructions.py, which counts the instructions under callgrind)"""
+    python bench/inprocess.py TARGET_DIR BODY_FILE N --once-served  ->  N calls of the whole app
+    (for bench/instructions.py, which counts the instructions under callgrind; "served" is the
+    WSGI app functions-framework builds around the entry function, called as gunicorn calls it:
+    Flask's request and response, functions-framework's wrappers and after-request hooks)"""
 import contextlib
 import io
 import os
@@ -34,6 +37,29 @@ if "fulfillment.warmup" in sys.modules:               # its background work is n
 # Log lines go to /dev/null through a real file descriptor: as deployed, one write(2) per line
 # (an in-memory stream has no descriptor and sent our log writer down its fallback path).
 devnull = open(os.devnull, "w")
+if sys.argv[4:] == ["--once-served"]:
+    import functions_framework
+
+    with contextlib.redirect_stdout(devnull):
+        app = functions_framework.create_app("webhook", os.path.join(sys.argv[1], "main.py"))
+    environ = EnvironBuilder(method="POST", path="/", data=body, content_type="application/json",
+                             headers=[("User-Agent", "wrk"), ("Host", "127.0.0.1:8080")]).get_environ()
+
+    def start_response(status, headers, exc_info=None):
+        return None
+
+    def served(calls: int) -> None:
+        for _ in range(calls):
+            # gunicorn's environ says the input ends where the body does (wsgi.input_terminated)
+            answer = app({**environ, "wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True}, start_response)
+            b"".join(answer)
+            answer.close()
+    with contextlib.redirect_stdout(devnull):
+        served(50)                                     # the app's own lazy paths
+        if "fulfillment.warmup" in sys.modules:
+            sys.modules["fulfillment.warmup"].wait(60)
+        served(n)
+    sys.exit(0)
 if sys.argv[4:] == ["--once"]:                        # counted by callgrind: keep the extra work tiny
     environ = EnvironBuilder(method="POST", path="/", data=body, content_type="application/json").get_environ()
     with contextlib.redirect_stdout(devnull):
