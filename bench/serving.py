@@ -32,8 +32,7 @@ def main() -> int:
     import emulator as emulator_script
     import seed
 
-    log_dir = run.ROOT / ".local" / "bench"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = run.server_log_dir()
     load = " ".join(open("/proc/loadavg").read().split()[:3])
     emu = emulator_script.start()
     os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
