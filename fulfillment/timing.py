@@ -12,7 +12,7 @@ import time
 from typing import Any, Literal
 
 _current: contextvars.ContextVar["Measure | None"] = contextvars.ContextVar("measure", default=None)
-TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor (logline spells them out) (logline spells them out)
+TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor (logline spells them out)
 
 
 class Measure:
@@ -74,8 +74,7 @@ class _Stage:
         self.start = time.perf_counter()
 
     def __exit__(self, *exc: object) -> Literal[False]:
-        stages = self.measure.stages
-        stages[self.name] = stages.get(self.name, 0.0) + (time.perf_counter() - self.start) * 1000
+        self.measure.add(self.name, self.start)
         return False
 
 
