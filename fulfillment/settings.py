@@ -146,7 +146,7 @@ class Settings:
     event_budget_s: float = setting("EVENT_BUDGET_S", 8.0, "time an event handler has before the delivery is "
                                 "refused for a retry")
     # instance start
-    warmup: bool = setting("WARMUP", True, "prepare the database client and caches in the background at start")
+    warmup: bool = setting("WARMUP", True, "prepare the database client and caches in the background after the first answer")
     warmup_budget_s: float = setting("WARMUP_BUDGET_S", 5.0, "how long the warm-up may take")
     # languages and the agent as code (command line)
     locale_dir: str = setting("LOCALE_DIR", "", "folder of gettext catalogs (default: the app's, given to "
