@@ -113,9 +113,8 @@ def post(url: str, body: bytes, timeout: float = 5) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def serve_and_load(target: str, emulator_host: str, duration: float, connections: int, log_dir: Path,
-                   extra_env: dict | None = None) -> dict:
-    """Cold start to first good answer, then a wrk run, sampling peak RSS."""
+def launch(target: str, emulator_host: str, log_dir: Path, extra_env: dict | None = None):
+    """Start the target's server and wait for its first good answer: (process, url, log, ms)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     body = body_for(target)
@@ -124,7 +123,6 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
     process = subprocess.Popen(pinned(webhook_server.command(port, source=str(TARGETS[target] / "main.py")), PIN_SERVER),
                                cwd=TARGETS[target], env={**env_for(target, emulator_host), **(extra_env or {})},
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    figures: dict = {}
     try:
         while True:
             if process.poll() is not None or time.perf_counter() - started > 60:
@@ -136,14 +134,44 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
                     break
             except OSError:
                 time.sleep(0.005)
-        figures["cold_start_ms"] = (time.perf_counter() - started) * 1000
+    except BaseException:
+        stop(process, log)
+        raise
+    return process, url, log, (time.perf_counter() - started) * 1000
+
+
+def stop(process: subprocess.Popen, log) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
+def cold_start(target: str, emulator_host: str, log_dir: Path) -> float:
+    """One more launch to the first good answer, nothing else: a launch's time varies far more
+    than a request's (250-480 ms for the same server here), so each round adds several."""
+    process, _, log, ms = launch(target, emulator_host, log_dir)
+    stop(process, log)
+    return ms
+
+
+def serve_and_load(target: str, emulator_host: str, duration: float, connections: int, log_dir: Path,
+                   extra_env: dict | None = None) -> dict:
+    """Cold start to first good answer, then a wrk run, sampling peak RSS."""
+    process, url, log, cold_ms = launch(target, emulator_host, log_dir, extra_env)
+    port = url.rsplit(":", 1)[1].strip("/")
+    body = body_for(target)
+    figures: dict = {"cold_start_ms": cold_ms}
+    try:
         for _ in range(200):                                  # warm up before measuring load
             post(url, body)
         peak = [0]
-        stop = threading.Event()
+        sampled = threading.Event()
 
         def sample():
-            while not stop.is_set():
+            while not sampled.is_set():
                 peak[0] = max(peak[0], rss_kib(process.pid))
                 time.sleep(0.05)
         sampler = threading.Thread(target=sample, daemon=True)
@@ -153,7 +181,7 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
         result = subprocess.run(pinned(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
                                         "-s", str(BENCH / "post.lua"), url], PIN_LOAD), capture_output=True, text=True,
                                 env={**os.environ, "WRK_BODY_FILE": str(body_file)}, timeout=duration + 60)
-        stop.set()
+        sampled.set()
         sampler.join()
         if "Requests/sec" not in result.stdout:
             raise RuntimeError(f"wrk failed for {target}: {result.stdout}{result.stderr}")
@@ -166,12 +194,7 @@ def serve_and_load(target: str, emulator_host: str, duration: float, connections
             steady = rpcs[1:]                    # the first request also fills the name cache
             figures["rpcs_per_request"] = statistics.mean(steady) if steady else None
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+        stop(process, log)
     return figures
 
 
@@ -204,12 +227,7 @@ def first_after_start(target: str, emulator_host: str, log_dir: Path, idle_s: fl
             raise RuntimeError(f"{target}: first answer was {status} {answer[:200]!r}")
         return (time.perf_counter() - asked) * 1000
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+        stop(process, log)
 
 
 def parse_wrk(text: str) -> dict:
@@ -249,7 +267,8 @@ def cpu_us(target: str, emulator_host: str, n: int, log_dir: Path) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def measure(rounds: int, duration: float, connections: int, cpu_n: int, count_instructions: bool) -> dict:
+def measure(rounds: int, duration: float, connections: int, cpu_n: int, count_instructions: bool,
+            launches: int = 0) -> dict:
     import compile_bytecode
     import instructions
 
@@ -278,6 +297,9 @@ def measure(rounds: int, duration: float, connections: int, cpu_n: int, count_in
                     figures["first_after_start_ms"] = first_after_start(target, emu.host, log_dir)
                 for key, value in figures.items():
                     samples[target].setdefault(key, []).append(value)
+            for _ in range(launches):                          # more cold starts, interleaved the same way
+                for target in order:
+                    samples[target]["cold_start_ms"].append(cold_start(target, emu.host, log_dir))
         partial = ROOT / ".local" / "bench" / "rounds.json"        # kept if the counting below fails
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_text(json.dumps(samples, indent=1))
@@ -303,6 +325,7 @@ def measure(rounds: int, duration: float, connections: int, cpu_n: int, count_in
     for target, figures in samples.items():
         medians[target] = {k: (statistics.median(v) if all(isinstance(x, (int, float)) for x in v if x is not None)
                                and None not in v else v[-1]) for k, v in figures.items()}
+        medians[target]["launches"] = len(figures["cold_start_ms"])
     return medians
 
 
@@ -427,6 +450,11 @@ def hop_section() -> list[str]:
     return lines + [""]
 
 
+def cold_starts(args) -> str:
+    launches = getattr(args, "launches", None) or 0
+    return f"{args.rounds * (1 + launches)} launches per target ({1 + launches} a round)"
+
+
 def write_report(results: dict, args) -> str:
     cpu = next((item.split(":", 1)[1].strip() for item in Path("/proc/cpuinfo").read_text().splitlines()
                 if item.startswith("model name")), platform.processor())
@@ -438,7 +466,8 @@ def write_report(results: dict, args) -> str:
         f"Latest run: {getattr(args, 'when', None) or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}; {args.rounds} interleaved rounds, "
         f"wrk {args.duration:g} s × {args.connections} connections per target per round, server pinned to one "
-        f"core and wrk to the other; medians; (×) is the ratio to the first row of each table."
+        f"core and wrk to the other; cold start: {cold_starts(args)}; medians; (×) is the ratio to the first "
+        f"row of each table."
         + (f" Load average when the run began: {load} (the machine is shared: see Notes)." if load else ""), "",
         tables(results), "## Against the targets", "",
         *[f"- {line}" for line in verdicts(results)], "",
@@ -455,6 +484,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk load per target per round")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--launches", type=int, default=5,
+                        help="cold starts per target per round beyond the one before its wrk run")
     parser.add_argument("--cpu-requests", type=int, default=2000, help="in-process calls per sample")
     parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
     parser.add_argument("--no-report", action="store_true", help="do not rewrite BENCHMARKS.md")
@@ -463,14 +494,15 @@ def main() -> int:
     args = parser.parse_args()
     if args.report_only:
         saved = json.loads(Path(args.out).read_text())
-        for key in ("rounds", "duration", "connections", "when", "load"):
+        for key in ("rounds", "duration", "connections", "when", "load", "launches"):
             setattr(args, key, saved["args"].get(key))
         print(write_report(saved["results"], args))
         return 0
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     args.load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    results = measure(args.rounds, args.duration, args.connections, args.cpu_requests, not args.no_instructions)
+    results = measure(args.rounds, args.duration, args.connections, args.cpu_requests, not args.no_instructions,
+                      args.launches)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     args.when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
     Path(args.out).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
