@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -113,12 +114,29 @@ def post(url: str, body: bytes, timeout: float = 5) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def launch(target: str, emulator_host: str, log_dir: Path, extra_env: dict | None = None):
-    """Start the target's server and wait for its first good answer: (process, url, log, ms)."""
+def answers_well(target: str, url: str, body: bytes) -> bool:
+    """Up: the target's good answer to the benchmark's request (raises OSError while down)."""
+    status, answer = post(url, body, timeout=2)
+    return status == 200 and b"fulfillment" in answer and b"Sorry" not in answer and (
+        rows()[target][1] != "oncall" or b"on call" in answer)
+
+
+def answers_at_all(target: str, url: str, body: bytes) -> bool:
+    """Up: any HTTP answer to a GET, without asking for the benchmark's request."""
+    try:
+        urllib.request.urlopen(url, timeout=2).read()
+    except urllib.error.HTTPError:
+        pass
+    return True
+
+
+def launch(target: str, emulator_host: str, log_dir: Path, extra_env: dict | None = None,
+           ready: Callable[[str, str, bytes], bool] = answers_well, log_prefix: str = ""):
+    """Start the target's server and wait until it is `ready`: (process, url, log, ms)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     body = body_for(target)
-    log = open(log_dir / f"{re.sub(r'[^a-z]+', '-', target)}-{port}.log", "wb")
+    log = open(log_dir / f"{log_prefix}{re.sub(r'[^a-z]+', '-', target)}-{port}.log", "wb")
     started = time.perf_counter()
     process = subprocess.Popen(pinned(webhook_server.command(port, source=str(TARGETS[target] / "main.py")), PIN_SERVER),
                                cwd=TARGETS[target], env={**env_for(target, emulator_host), **(extra_env or {})},
@@ -128,9 +146,7 @@ def launch(target: str, emulator_host: str, log_dir: Path, extra_env: dict | Non
             if process.poll() is not None or time.perf_counter() - started > 60:
                 raise RuntimeError(f"{target} did not start; see {log.name}")
             try:
-                status, answer = post(url, body, timeout=2)
-                if status == 200 and b"fulfillment" in answer and b"Sorry" not in answer and (
-                        rows()[target][1] != "oncall" or b"on call" in answer):
+                if ready(target, url, body):
                     break
             except OSError:
                 time.sleep(0.005)
@@ -202,24 +218,8 @@ def first_after_start(target: str, emulator_host: str, log_dir: Path, idle_s: fl
     """ms for the first Firestore request to an instance that is up and has been idle for
     `idle_s` (a conversation's welcome, then the user's question): what is left of the
     cold tax once start-up work can run in the background."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    log = open(log_dir / f"first-{re.sub(r'[^a-z]+', '-', target)}-{port}.log", "wb")
-    process = subprocess.Popen(pinned(webhook_server.command(port, source=str(TARGETS[target] / "main.py")), PIN_SERVER),
-                               cwd=TARGETS[target], env=env_for(target, emulator_host), stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process, url, log, _ = launch(target, emulator_host, log_dir, ready=answers_at_all, log_prefix="first-")
     try:
-        started = time.perf_counter()
-        while True:                                    # up: any HTTP answer to a GET
-            if process.poll() is not None or time.perf_counter() - started > 60:
-                raise RuntimeError(f"{target} did not start; see {log.name}")
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.005)
         time.sleep(idle_s)
         asked = time.perf_counter()
         status, answer = post(url, body_for(target), timeout=30)
