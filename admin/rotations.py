@@ -126,7 +126,7 @@ def who(event: Any, people: dict[str, Person]) -> Person:
 
 
 def _slug(name: str) -> str:
-    from intents._pages import person_id
+    from oncall.pages import person_id
 
     return person_id(name)
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import webhook_server  # noqa: E402
 
-from fulfillment.simulate import es_request  # noqa: E402
+from fulfillment.cli.simulate import es_request  # noqa: E402
 
 from procinfo import rss_kib  # noqa: E402
 

@@ -19,7 +19,7 @@ from typing import Any
 from fulfillment import i18n, store
 from fulfillment.i18n import N_
 from fulfillment.push import Ignore, Message, Result
-from intents import _clock, _directory, _pages, _shifts
+from oncall import clock, directory, pages, shifts
 
 from ._fields import epoch, mapping, text
 
@@ -47,7 +47,7 @@ def handle(message: Message) -> Result:
     wanted = labels.get("service", "")
     if not wanted:
         raise Ignore("alert policy has no `service` user label")
-    service = _directory.service_named(wanted)
+    service = directory.service_named(wanted)
     if service is None:
         raise Ignore(f"unknown service {wanted!r} in the policy's `service` label")
     key = hashlib.sha256(alert_id.encode()).hexdigest()[:40]
@@ -82,7 +82,7 @@ def _open(alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[
     from google.cloud.firestore_v1 import Query
 
     db = store.client()
-    started = epoch(incident.get("started_at")) or _clock.now()
+    started = epoch(incident.get("started_at")) or clock.now()
     record: dict[str, Any] = {
         "title": text(incident.get("policy_name"), 200) or text(incident.get("summary"), 200) or "Alert",
         "service": service_id, "severity": _severity(incident, labels), "status": "open",
@@ -91,7 +91,7 @@ def _open(alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[
         "resource_type": text(mapping(incident.get("resource")).get("type"), 100)}
     if state == "closed":
         record.update({"status": "resolved", "resolved_by": SOURCE,
-                       "resolved_at": epoch(incident.get("ended_at")) or _clock.now()})
+                       "resolved_at": epoch(incident.get("ended_at")) or clock.now()})
     with _allocate:
         if alert_ref.get(timeout=store.timeout()).exists:
             return None
@@ -101,7 +101,7 @@ def _open(alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[
         batch = db.batch()
         batch.create(db.collection("incidents").document(str(number)), {**record, "number": number})
         batch.create(alert_ref, {"number": number, "incident_id": alert_id, "first_state": state,
-                                 "first_seen": _clock.now()})
+                                 "first_seen": clock.now()})
         try:
             batch.commit(timeout=store.timeout())
         except (AlreadyExists, Conflict, FailedPrecondition):
@@ -123,7 +123,7 @@ def _close(number: int, incident: dict[str, Any]) -> str:
         if (snapshot.to_dict() or {}).get("status") == "resolved":
             return "duplicate"
         changes = {"status": "resolved", "resolved_by": SOURCE,
-                   "resolved_at": epoch(incident.get("ended_at")) or _clock.now()}
+                   "resolved_at": epoch(incident.get("ended_at")) or clock.now()}
         try:
             ref.update(changes, option=db.write_option(last_update_time=snapshot.update_time),
                        timeout=store.timeout())
@@ -140,24 +140,24 @@ def _severity(incident: dict[str, Any], labels: dict[str, str]) -> int:
     return SEVERITY.get(text(incident.get("severity")).lower(), 3)
 
 
-def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service: _directory.Service,
+def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service: directory.Service,
           key: str) -> str:
     """Page the on-call once per alert (the page id comes from the alert); '' when not asked."""
     if labels.get("page", "").lower() not in ("true", "yes", "1"):
         return ""
-    team = _directory.directory().teams.get(service.team)
-    shift = _shifts.current_shift(team.id) if team else None
+    team = directory.directory().teams.get(service.team)
+    shift = shifts.current_shift(team.id) if team else None
     if shift is None:
         return "nobody on call"
     page_key = "alert-" + key[:27]
     title = text(incident.get("policy_name"), 200) or text(incident.get("summary"), 200)
-    created = _pages.create_page(page_key, {
+    created = pages.create_page(page_key, {
         "service": service.id, "oncall": shift.primary.get("name", ""), "incident": number,
         "message": i18n.translate(i18n.DEFAULT, ALERT_MESSAGE, number=number, service=service.name, title=title),
         "title": title, "service_name": service.name,
         "by": f"{SOURCE} alert", "url": text(incident.get("url"), 500), "source": "alert"})
     if created or not _published(page_key):
-        _pages.publish(page_key, timeout=min(store.timeout(), 3.0))
+        pages.publish(page_key, timeout=min(store.timeout(), 3.0))
     return page_key
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fulfillment import store
 from fulfillment.push import Ignore, Message, Result
-from intents import _clock, _directory
+from oncall import clock, directory
 
 from ._fields import mapping, rfc3339, text
 
@@ -32,7 +32,7 @@ def handle(message: Message) -> Result:
     wanted = text(substitutions.get("_SERVICE"), 200) or trigger
     if not wanted:
         raise Ignore("build has neither a _SERVICE substitution nor a trigger name")
-    service = _directory.service_named(wanted)
+    service = directory.service_named(wanted)
     if service is None:
         raise Ignore(f"unknown service {wanted!r} (from the build's _SERVICE or trigger name)")
     fields["service"] = service.id
@@ -40,7 +40,7 @@ def handle(message: Message) -> Result:
               or text(mapping(mapping(build.get("sourceProvenance")).get("resolvedRepoSource")).get("commitSha"), 64))
     version = (text(substitutions.get("TAG_NAME"), 100) or text(substitutions.get("SHORT_SHA"), 40)
                or commit[:7] or fields["build"][:8])
-    finished = rfc3339(build.get("finishTime")) or _clock.now()
+    finished = rfc3339(build.get("finishTime")) or clock.now()
     deploy = {"service": service.id, "version": version, "commit": commit, "status": FINAL[status],
               "build_status": status, "by": f"Cloud Build ({trigger})" if trigger else "Cloud Build",
               "trigger": trigger, "trigger_id": text(build.get("buildTriggerId"), 100),

@@ -26,8 +26,8 @@ from fulfillment import i18n, store
 from fulfillment.i18n import N_
 from fulfillment.push import Ignore, Message, Result, Retry
 from fulfillment.settings import settings
-from intents import _clock, _pages
-from intents._settings import oncall_settings
+from oncall import clock, pages
+from oncall.settings import oncall_settings
 
 from .alerts import ALERT_MESSAGE
 
@@ -50,10 +50,10 @@ def handle(message: Message) -> Result:
         return Result(claimed, fields)
     page, ref = claimed
     attempts = list(page.get("attempts") or [])
-    person, route, spoken = _pages.person_route(str(page.get("oncall", "")))
+    person, route, spoken = pages.person_route(str(page.get("oncall", "")))
     language = i18n.negotiate(spoken or str(page.get("language") or "") or i18n.DEFAULT)
     fields.update({"person": person, "page_language": language})
-    attempt: dict[str, Any] = {"at": _clock.now(), "delivery": message.delivery_attempt or len(attempts) + 1}
+    attempt: dict[str, Any] = {"at": clock.now(), "delivery": message.delivery_attempt or len(attempts) + 1}
     problem = _route_problem(route)
     if problem:
         attempt.update({"outcome": "no_route", "detail": problem})
@@ -71,7 +71,7 @@ def handle(message: Message) -> Result:
                     "attempts": attempts + [attempt], "lease_until": None}, timeout=store.timeout())
         return Result("delivered", fields)
     attempt.update({"outcome": "failed", "detail": error})
-    final = len(attempts) + 1 >= _pages.max_attempts()
+    final = len(attempts) + 1 >= pages.max_attempts()
     ref.update({"status": "failed" if final else "retrying", "attempts": attempts + [attempt],
                 "last_error": error, "lease_until": None}, timeout=store.timeout())
     fields.update({"outcome": "delivery_failed", "attempts": len(attempts) + 1, "final": final})
@@ -80,7 +80,7 @@ def handle(message: Message) -> Result:
 
 def handle_outbox(message: Message) -> Result:
     """A periodic tick: publish pages stored but never handed to Pub/Sub."""
-    return Result("flushed", {"published": _pages.flush_outbox()})
+    return Result("flushed", {"published": pages.flush_outbox()})
 
 
 def _claim(key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], Any] | str:
@@ -101,9 +101,9 @@ def _claim(key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], Any] | str
         if status == "failed":
             return "already_failed"
         lease = page.get("lease_until")
-        if status == "delivering" and lease and lease > _clock.now():
+        if status == "delivering" and lease and lease > clock.now():
             raise Retry(f"page {key} is being delivered by another attempt")
-        lease_until = _clock.now() + dt.timedelta(seconds=_timeout_s() + 20)
+        lease_until = clock.now() + dt.timedelta(seconds=_timeout_s() + 20)
         try:
             ref.update({"status": "delivering", "lease_until": lease_until},
                        option=db.write_option(last_update_time=snapshot.update_time), timeout=store.timeout())

@@ -10,6 +10,6 @@
 """
 import sys
 
-from .cli import main
+from fulfillment.cli import main
 
 sys.exit(main(sys.argv[1:]))

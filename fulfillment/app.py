@@ -17,8 +17,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from . import settings as _settings
-from .i18n import N_
+from fulfillment import settings as _settings
+from fulfillment.i18n import N_
 
 # What the user hears when things go wrong (English msgids, translated when used).
 MESSAGES = {
@@ -63,7 +63,7 @@ def configure(app: App) -> App:
         _settings.section(section)
     _settings.settings()
     _current = app
-    from . import i18n
+    from fulfillment import i18n
 
     i18n.set_locale_dir(_settings.settings().locale_dir or app.locale_dir)
     return app
@@ -84,7 +84,7 @@ def load_for_command_line() -> list[str]:
     so `python -m fulfillment agent ...` describes the agent as the deployed function would."""
     import importlib
 
-    from . import router
+    from fulfillment import router
 
     packages = _settings.settings().intent_packages
     try:

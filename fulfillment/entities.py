@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from .i18n import DEFAULT as DEFAULT_LANGUAGE
+from fulfillment.i18n import DEFAULT as DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, Sequence
 
-from . import i18n
-from .i18n import _
+from fulfillment import i18n
+from fulfillment.i18n import _
 
 
 def _zone(timezone: str) -> Any:

@@ -57,7 +57,7 @@ def available() -> tuple[str, ...]:
 def agent_languages() -> list[str]:
     """The agent's languages for the exports: AGENT_LANGUAGES (comma separated) or every catalog;
     the default language first."""
-    from .settings import settings
+    from fulfillment.settings import settings
 
     configured = list(settings().agent_languages)
     languages = configured or list(available())

@@ -9,6 +9,7 @@ with backoff (and dead-lettered after the subscription's maximum). So:
   * a message we can never use (bad base64, wrong schema, unknown service) -> `Ignore`,
     acknowledged with one log line saying why, so it is not redelivered forever;
   * the database failing -> 503, so Pub/Sub brings the message back later;
+  * a bug of ours -> 500 (retried);
   * every delivery writes exactly one JSON log line with its own outcome.
 
 Authentication: the Google-signed OIDC token Pub/Sub push sends in `Authorization:
@@ -28,26 +29,33 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from . import auth, logline, store, timing
-from .errors import BadRequest, NotConfigured
-from .intake import read_json
-from .response import respond
-from .settings import settings
+from fulfillment import store
+from fulfillment.http import auth
+from fulfillment.http.intake import read_json
+from fulfillment.http.refusal import NotConfigured, Refusal
+from fulfillment.http.response import Answer, respond
+from fulfillment.settings import settings
+from fulfillment.telemetry import timing
+from fulfillment.telemetry.outcome import Outcome
 
 log = logging.getLogger("fulfillment")
 PREFIX = "/events/"
 
 
 class Ignore(Exception):
-    """This message can never be used: acknowledge it and say why in the log."""
+    """This message can never be used: acknowledge it (200) and say why in the log."""
 
     def __init__(self, reason: str, fields: Mapping[str, Any] | None = None):
         super().__init__(reason)
         self.fields = dict(fields or {})
 
 
-class Retry(Ignore):
-    """Not now (a receiver down, a page being sent elsewhere): let Pub/Sub redeliver."""
+class Retry(Exception):
+    """Not now (a receiver down, a page being sent elsewhere): 503, so Pub/Sub redelivers."""
+
+    def __init__(self, reason: str, fields: Mapping[str, Any] | None = None):
+        super().__init__(reason)
+        self.fields = dict(fields or {})
 
 
 @dataclass(frozen=True)
@@ -144,9 +152,11 @@ def budget_s() -> float:
     return settings().event_budget_s
 
 
-def serve(request: Any, handlers: Mapping[str, Handler]) -> Any:
-    """One push delivery, end to end: auth, envelope, handler, exactly one log line."""
-    measure = timing.begin()
+def serve(request: Any, measure: timing.Measure, handlers: Mapping[str, Handler]) -> Answer:
+    """One push delivery, end to end: auth, envelope, handler, exactly one log line.
+
+    The caller (`webhook.handle`) turns a `Refusal` and a bug into their answers, as for the
+    webhook: a refusal its status, a bug 500 (Pub/Sub redelivers)."""
     measure.deadline = measure.started + budget_s()
     path = str(request.environ.get("PATH_INFO", ""))
     name = path[len(PREFIX):].strip("/")
@@ -154,14 +164,14 @@ def serve(request: Any, handlers: Mapping[str, Handler]) -> Any:
     try:
         handler = handlers.get(name)
         if handler is None:
-            raise BadRequest(f"no event handler at {path}", 404)
+            raise Refusal(f"no event handler at {path}", 404)
         check(request, path)
         try:
             body = read_json(request, settings().max_body_bytes)
-        except BadRequest as exc:
+        except Refusal as exc:
             if exc.status != 400:
                 raise
-            raise Ignore(str(exc)) from None       # unreadable now, unreadable on every redelivery
+            raise Ignore(str(exc)) from None  # unreadable now, unreadable on every redelivery
         message = envelope(body)
         measure.fields.update({"message_id": message.message_id, "subscription": message.subscription})
         if message.delivery_attempt:
@@ -172,18 +182,13 @@ def serve(request: Any, handlers: Mapping[str, Handler]) -> Any:
         measure.fields["outcome"] = result.outcome
         return respond(request, measure, 200, {"outcome": result.outcome})
     except Retry as why:
-        measure.fields.update({"outcome": "retry", **why.fields, "reason": str(why)})
+        measure.fields.update({"outcome": Outcome.RETRY, **why.fields, "reason": str(why)})
         return respond(request, measure, 503, {"outcome": measure.fields["outcome"], "reason": str(why)})
     except Ignore as why:
-        measure.fields.update({"outcome": "ignored", **why.fields, "reason": str(why), "severity": "WARNING"})
-        return respond(request, measure, 200, {"outcome": "ignored", "reason": str(why)})
-    except BadRequest as exc:
-        measure.fields.setdefault("outcome", exc.outcome)
-        measure.fields["error"] = str(exc)
-        return respond(request, measure, exc.status, {"error": str(exc)}, headers=exc.headers)
+        measure.fields.update({"outcome": Outcome.IGNORED, **why.fields, "reason": str(why), "severity": "WARNING"})
+        return respond(request, measure, 200, {"outcome": Outcome.IGNORED, "reason": str(why)})
     except Exception as exc:
-        if store.is_unavailable(exc):               # retried by Pub/Sub: nothing is lost
-            measure.fields.update({"outcome": "db_unavailable", "reason": type(exc).__name__})
-            return respond(request, measure, 503, {"outcome": "db_unavailable"})
-        measure.fields.update(logline.crash_fields())
-        return respond(request, measure, 500, {"outcome": "handler_error"})
+        if not store.is_unavailable(exc):
+            raise  # a refusal or a bug: answered by the request path, as for the webhook
+        measure.fields.update({"outcome": Outcome.DB_UNAVAILABLE, "reason": type(exc).__name__})
+        return respond(request, measure, 503, {"outcome": Outcome.DB_UNAVAILABLE})

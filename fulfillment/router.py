@@ -14,9 +14,9 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from .i18n import DEFAULT as DEFAULT_LANGUAGE
-from .reply import Reply
-from .turn import Turn
+from fulfillment.i18n import DEFAULT as DEFAULT_LANGUAGE
+from fulfillment.reply import Reply
+from fulfillment.turn import Turn
 
 log = logging.getLogger("fulfillment")
 
@@ -133,15 +133,15 @@ def fallback_intent() -> Intent | None:
     return next((i for i in _intents.values() if i.fallback), None)
 
 
-def intent_for(turn: Turn) -> tuple[Intent, bool]:
-    """(the intent that answers this turn, whether it is the fallback). Unknown intents go
-    to the declared fallback, or to a built-in polite one."""
+def intent_for(turn: Turn) -> Intent:
+    """The intent that answers this turn. Unknown intents go to the declared fallback, or to a
+    built-in polite one (`Intent.fallback` says which answered)."""
     found = find(turn.intent)
     if found is not None:
-        return found, found.fallback
+        return found
     if turn.intent:
         log.warning("no handler for intent %r; answered by the fallback", turn.intent)
-    return fallback_intent() or _DEFAULT_FALLBACK, True
+    return fallback_intent() or _DEFAULT_FALLBACK
 
 
 def _default_fallback(turn: Turn) -> Reply:

@@ -124,7 +124,7 @@ class Settings:
     cx_budget_s: float = setting("DEADLINE_CX_S", 0.0, "time a handler has on a CX turn; 0 means 80% of "
                              "WEBHOOK_TIMEOUT_CX_S")
     log_query_text: bool = setting("LOG_QUERY_TEXT", False, "log what the user said (off: only its length)")
-    # authentication of Dialogflow's calls (see fulfillment/auth.py)
+    # authentication of Dialogflow's calls (see fulfillment/http/auth.py)
     basic_user: str = setting("WEBHOOK_BASIC_USER", "", "basic auth user name")
     basic_password: str = setting("WEBHOOK_BASIC_PASSWORD", "", "basic auth password (secret)", secret=True)
     header_name: str = setting("WEBHOOK_HEADER_NAME", "", "name of a shared-secret header")

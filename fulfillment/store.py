@@ -17,8 +17,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from . import timing
-from .settings import settings
+from fulfillment.settings import settings
+from fulfillment.telemetry import timing
 
 if TYPE_CHECKING:                       # imported lazily at run time (cold start)
     import grpc

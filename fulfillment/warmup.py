@@ -31,8 +31,9 @@ import threading
 import time
 from typing import Callable
 
-from . import store, timing
-from .settings import settings
+from fulfillment import store
+from fulfillment.settings import settings
+from fulfillment.telemetry import timing
 
 log = logging.getLogger("fulfillment")
 

@@ -13,7 +13,7 @@ Collections (see data/seed.json and firestore.indexes.json):
   deploys/{id}    service, version, by, at, status
   pages/{id}      id derived from the Dialogflow turn, so a redelivered turn pages once;
                   status queued/delivering/delivered/retrying/failed, attempts[] (see _pages)
-  people/{id}     name, timezone, route{kind: chat|slack|webhook, url} (id: _pages.person_id)
+  people/{id}     name, timezone, route{kind: chat|slack|webhook, url} (id: pages.person_id)
   alerts/{hash}   Cloud Monitoring incident id -> incident number (events/alerts.py)
 
 `APP` is how Watchkeeper describes itself to the framework (its wording, realm, settings,
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fulfillment import App
 from fulfillment.i18n import N_
-from intents._settings import OnCallSettings
+from oncall.settings import OnCallSettings
 
 APP = App(
     name="watchkeeper",

@@ -1,8 +1,8 @@
 """When a service was last deployed: version, who, when, status."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _clock, _deploys
-from intents._replies import ask_for_service
+from oncall import clock, deploys
+from oncall.answers import ask_for_service
 
 NOTES = {"succeeded": "", "rolled_back": N_("It was rolled back."), "failed": N_("It failed."),
          "in_progress": N_("It is still rolling out.")}
@@ -26,12 +26,12 @@ def deploy_latest(turn: Turn) -> Reply:
     service = ask_for_service(turn)
     if isinstance(service, Reply):
         return service
-    deploy = _deploys.latest_deploy(service.id)
+    deploy = deploys.latest_deploy(service.id)
     if deploy is None:
         return Reply.say(_("I have no deploys on record for {service}.", service=service.name))
     status = deploy.get("status", "done")
     note = _(NOTES[status]) if status in NOTES and NOTES[status] else (
         "" if status in NOTES else _("Status: {status}.", status=status))
     text = _("{service} {version} was deployed by {by} {ago}.", service=service.name, version=deploy['version'],
-             by=deploy['by'], ago=_clock.ago(deploy['at']))
+             by=deploy['by'], ago=clock.ago(deploy['at']))
     return Reply.say(f"{text} {note}" if note else text).chips(_("How is {service}?", service=service.name))

@@ -1,7 +1,7 @@
 """Acknowledge an incident atomically: of two people at once, exactly one wins."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_
-from intents._incident_change import change
+from oncall.incident_change import change
 
 
 @intent("incident.acknowledge", blocking="firestore",

@@ -1,8 +1,8 @@
 """Open and acknowledged incidents, most severe and oldest first, at most five."""
 from fulfillment import ListItem, Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _clock, _directory, _incidents
-from intents._replies import service_or_none
+from oncall import clock, directory, incidents
+from oncall.answers import service_or_none
 
 STATES = {"open": N_("open"), "acknowledged": N_("acknowledged")}
 
@@ -35,7 +35,7 @@ def _scope(severity: int | None, service: str) -> str:
                  "ja": ["未解決のインシデントは", "[checkout](service)のインシデント", "[sev 1](severity)のインシデントは"]},
         params={"service": Param("@service"), "severity": Param("@severity")})
 def incident_list(turn: Turn) -> Reply:
-    service: _directory.Service | None = None
+    service: directory.Service | None = None
     if turn.text("service"):
         named = service_or_none(turn.text("service"))
         if isinstance(named, Reply):
@@ -44,24 +44,24 @@ def incident_list(turn: Turn) -> Reply:
     severity = turn.integer("severity")
     if severity is not None and not 1 <= severity <= 4:      # 0, -1, 1e20: no such severity
         return Reply.say(_("Severities go from 1, the most urgent, to 4. Which severity?")).chips(_("Open incidents"))
-    incidents = _incidents.open_incidents(service.id if service else "", severity)
+    found = incidents.open_incidents(service.id if service else "", severity)
     scope = _scope(severity, service.name if service else "")
-    if not incidents:
+    if not found:
         return Reply.say(_("Good news: no {scope}.", scope=scope)).chips(_("Who is on call?"), _("Help"))
-    names = {s.id: s.name for s in _directory.directory().services.values()}
+    names = {s.id: s.name for s in directory.directory().services.values()}
     items = [ListItem(_("#{number} sev {severity}: {title}", number=i['number'], severity=i['severity'],
                         title=i['title']),
                       _("{service}, {status}, opened {ago}", service=names.get(i['service'], i['service']),
                         status=_state(i["status"]),
-                        ago=_clock.ago(i['opened_at'])),
+                        ago=clock.ago(i['opened_at'])),
                       key=str(i["number"]))
-             for i in incidents]
-    first = incidents[0]
-    count = (_("{count} {scope}", count=len(incidents), scope=scope) if len(incidents) < 5
+             for i in found]
+    first = found[0]
+    count = (_("{count} {scope}", count=len(found), scope=scope) if len(found) < 5
              else _("The top 5 {scope}", scope=scope))
     summary = _("{count}. The most urgent is #{number}, sev {severity}: {title}.", count=count,
                 number=first['number'], severity=first['severity'], title=first['title'])
-    unacknowledged = next((i for i in incidents if i["status"] == "open"), None)
+    unacknowledged = next((i for i in found if i["status"] == "open"), None)
     chips = [_("Acknowledge incident {number}", number=unacknowledged['number'])] if unacknowledged else []
     return (Reply.say(summary)
             .list(scope[0].upper() + scope[1:], items)

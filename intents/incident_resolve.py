@@ -1,7 +1,7 @@
-"""Resolve an incident atomically (see _incidents.change_incident)."""
+"""Resolve an incident atomically (see incidents.change_incident)."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_
-from intents._incident_change import change
+from oncall.incident_change import change
 
 
 @intent("incident.resolve", blocking="firestore",

@@ -1,8 +1,8 @@
 """Who is on call for a service or team, right now, in their own time."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _clock, _shifts
-from intents._replies import ask_for_service_or_team
+from oncall import clock, shifts
+from oncall.answers import ask_for_service_or_team
 
 
 @intent("oncall.current", blocking="firestore",
@@ -26,13 +26,13 @@ def oncall_current(turn: Turn) -> Reply:
     kind, thing, team = found
     if team is None:
         return Reply.say(_("{name} has no owning team on record, so I can't tell who is on call.", name=thing.name))
-    shift = _shifts.current_shift(team.id)
+    shift = shifts.current_shift(team.id)
     subject = thing.name if kind == "service" else _("the {team} team", team=team.name)
     if shift is None:
         return Reply.say(_("Nobody is on call for {subject} right now: {team}'s rotation has a gap.",
                            subject=subject, team=team.name))
     primary = shift.primary.get("name", _("someone"))
-    window = _clock.local_window(shift.starts, shift.ends, shift.primary.get("timezone") or team.timezone)
+    window = clock.local_window(shift.starts, shift.ends, shift.primary.get("timezone") or team.timezone)
     text = _("{primary} is on call for {subject}, {window} their time.", primary=primary, subject=subject,
              window=window)
     if shift.secondary:

@@ -4,8 +4,8 @@ import uuid
 
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _
-from intents import _shifts
-from intents._replies import ask_for_service_or_team
+from oncall import shifts
+from oncall.answers import ask_for_service_or_team
 
 PENDING = "page-pending"
 
@@ -32,7 +32,7 @@ def oncall_page(turn: Turn) -> Reply:
     if isinstance(found, Reply):
         return found
     kind, thing, team = found
-    shift = _shifts.current_shift(team.id) if team else None
+    shift = shifts.current_shift(team.id) if team else None
     if shift is None:
         return Reply.say(_("Nobody is on call for {name} right now, so there is nobody to page.", name=thing.name))
     who = shift.primary.get("name", _("the on-call"))

@@ -3,8 +3,8 @@ import uuid
 
 from fulfillment import Reply, Turn, as_text, intent, store
 from fulfillment.i18n import _, current
-from intents import _directory, _pages, _shifts
 from intents.oncall_page import PENDING
+from oncall import directory, pages, shifts
 
 
 @intent("oncall.page.confirm", blocking="firestore", parent="oncall.page", input_contexts=[PENDING],
@@ -19,24 +19,24 @@ def oncall_page_confirm(turn: Turn) -> Reply:
     values = turn.memory(PENDING) or {}
     service = as_text(values.get("page_service"))[:100]
     message, target = as_text(values.get("page_message"))[:500], as_text(values.get("page_target"))[:100] or service
-    found = _directory.resolve(service) if service else None
+    found = directory.resolve(service) if service else None
     if found is None:
         return (Reply.say(_("There is no page waiting to be sent. Who should I page?"))
                 .chips(_("Page the on-call for checkout")))
     kind, thing = found
-    team = _directory.team_of(kind, thing)
-    shift = _shifts.current_shift(team.id) if team else None
+    team = directory.team_of(kind, thing)
+    shift = shifts.current_shift(team.id) if team else None
     if shift is None:
         return Reply.say(_("Nobody is on call for {name} right now, so there is nobody to page.", name=thing.name))
     who = as_text(shift.primary.get("name"))[:100] or _("the on-call")
     # Dialogflow's turn id, else the id the page request was given, else this turn alone.
-    key = _pages.page_id(turn.turn_id or as_text(values.get("page_nonce"))[:64], uuid.uuid4().hex)
-    by, session = _pages.asker(turn)                    # the session stored like the logs: a pseudonym
-    created = _pages.create_page(key, {"service": thing.id, "oncall": who, "message": message,
+    key = pages.page_id(turn.turn_id or as_text(values.get("page_nonce"))[:64], uuid.uuid4().hex)
+    by, session = pages.asker(turn)                    # the session stored like the logs: a pseudonym
+    created = pages.create_page(key, {"service": thing.id, "oncall": who, "message": message,
                                         "by": by, "turn": turn.turn_id, "session": session,
                                         "language": current()})      # the asker's: the page's text falls back to it
     if created:
-        _pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
+        pages.publish(key, timeout=min(store.timeout(), 2.0))    # else queued: the outbox sweep sends it
     text = (_("Paged {who} for {target}.", who=who, target=target) if created
             else _("Paged {who} for {target}. (I had already sent this one.)", who=who, target=target))
     return (Reply.say(text).forget(PENDING)

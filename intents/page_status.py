@@ -1,7 +1,7 @@
 """'Did my page reach Tom?': the caller's latest page, answered from its delivery record."""
 from fulfillment import Param, Reply, Turn, intent
 from fulfillment.i18n import N_, _, ngettext
-from intents import _clock, _pages
+from oncall import clock, pages
 
 ROUTES = {"chat": "Google Chat", "slack": "Slack", "webhook": N_("their webhook")}
 
@@ -22,7 +22,7 @@ ROUTES = {"chat": "Google Chat", "slack": "Slack", "webhook": N_("their webhook"
         params={"person": Param("@sys.person")})
 def page_status(turn: Turn) -> Reply:
     person = turn.text("person")
-    page = _pages.latest_by(_pages.asker(turn)[0], person)
+    page = pages.latest_by(pages.asker(turn)[0], person)
     if page is None:
         text = (_("I have no page from you to {person} on record.", person=person) if person
                 else _("I have no page from you on record."))
@@ -35,7 +35,7 @@ def page_status(turn: Turn) -> Reply:
         route = ROUTES.get(str(page.get("delivered_via")))
         via = _(route) if route else _("their route")
         return Reply.say(_("Yes: your page reached {who} at {time} via {via}.", who=who,
-                           time=_pages.when(page.get("delivered_at")), via=via)).chips(_("Open incidents"))
+                           time=pages.when(page.get("delivered_at")), via=via)).chips(_("Open incidents"))
     if status == "failed":
         n = len(attempts)
         text = (ngettext("No: your page to {who} failed after {n} attempt ({detail}).",
@@ -49,4 +49,4 @@ def page_status(turn: Turn) -> Reply:
                                   "Not yet: {n} attempts to reach {who} failed so far ({detail}); I'm still retrying.",
                                   len(attempts), who=who, detail=detail or _("no answer")))
     return Reply.say(_("Your page to {who} is queued, sent {ago}; not delivered yet.", who=who,
-                       ago=_clock.ago(page["created_at"])))
+                       ago=clock.ago(page["created_at"])))

@@ -1,8 +1,8 @@
 """How a service is doing: status, SLO, error budget, open incidents; with a card."""
 from fulfillment import Button, Param, Reply, Turn, fmt, intent
 from fulfillment.i18n import N_, _, ngettext
-from intents import _directory, _incidents
-from intents._replies import ask_for_service
+from oncall import directory, incidents
+from oncall.answers import ask_for_service
 
 STATUS_WORDS = {"operational": N_("operating normally"), "degraded": N_("degraded"),
                 "outage": N_("in an outage"), "maintenance": N_("under maintenance")}
@@ -25,8 +25,8 @@ def service_status(turn: Turn) -> Reply:
     service = ask_for_service(turn)
     if isinstance(service, Reply):
         return service
-    doc = _directory.get_service_doc(service.id) or {}
-    open_count = _incidents.count_open(service.id)
+    doc = directory.get_service_doc(service.id) or {}
+    open_count = incidents.count_open(service.id)
     status = doc.get("status", "unknown")
     parts = [_("{service} is {status}.", service=service.name,
                status=_(STATUS_WORDS[status]) if status in STATUS_WORDS else status)]
@@ -41,11 +41,11 @@ def service_status(turn: Turn) -> Reply:
             details.append(_("{left} budget left", left=left))
         else:
             parts.append(_("Its SLO target is {slo}.", slo=slo))
-    incidents = (_("no open incidents") if open_count == 0
+    open_words = (_("no open incidents") if open_count == 0
                  else ngettext("{n} open incident", "{n} open incidents", open_count))
     parts.append(_("There are no open incidents.") if open_count == 0
                  else ngettext("There is {n} open incident.", "There are {n} open incidents.", open_count))
-    details.append(incidents)
+    details.append(open_words)
     buttons = [Button(_("Dashboard"), doc["dashboard_url"])] if doc.get("dashboard_url") else []
     status_name = _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
     reply = (Reply.say(" ".join(parts))

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 POT = LOCALES / "messages.pot"
-SOURCES = ["fulfillment", "intents", "events", "main.py"]
+SOURCES = ["fulfillment", "intents", "oncall", "events", "main.py"]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("main.py", "fulfillment", "intents", "events")      # what the function imports of ours
+SOURCES = ("main.py", "fulfillment", "intents", "oncall", "events")      # what the function imports of ours
 MODE = py_compile.PycInvalidationMode.CHECKED_HASH
 
 

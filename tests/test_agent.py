@@ -8,7 +8,8 @@ import zipfile
 
 import pytest
 
-from fulfillment import Reply, agent_export, agent_sync, app, router
+from fulfillment import Reply, app, router
+from fulfillment.agent import export_es, sync_es
 
 from conftest import ROOT
 from fake_dialogflow import AgentsServer, SessionsServer
@@ -17,7 +18,7 @@ from fake_dialogflow import AgentsServer, SessionsServer
 @pytest.fixture(scope="module")
 def exported():
     app.load_for_command_line()
-    return zipfile.ZipFile(io.BytesIO(agent_export.build_zip("en")))
+    return zipfile.ZipFile(io.BytesIO(export_es.build_zip("en")))
 
 
 def test_zip_layout_and_agent_settings(exported, setenv):
@@ -29,7 +30,7 @@ def test_zip_layout_and_agent_settings(exported, setenv):
         assert re.fullmatch(r"agent\.json|package\.json|intents/[^/]+\.json|entities/[^/]+\.json", name), name
     setenv("WEBHOOK_URL", "https://example.com/webhook")
     setenv("WEBHOOK_BASIC_USER", "dialogflow")
-    webhook = agent_export.agent_json("en")["webhook"]
+    webhook = export_es.agent_json("en")["webhook"]
     assert webhook["url"] == "https://example.com/webhook" and webhook["username"] == "dialogflow" and webhook["available"]
 
 
@@ -66,41 +67,41 @@ def test_entities_come_from_services_and_aliases(exported):
 def test_undeclared_annotation_is_refused():
     bad = router.Intent("bad", lambda t: Reply.say(""), phrases=("page [x](nope)",))
     with pytest.raises(ValueError, match="undeclared parameter"):
-        agent_export.usersays(bad, "en")
+        export_es.usersays(bad, "en")
 
 
 def test_export_is_reproducible():
-    assert agent_export.build_zip("en") == agent_export.build_zip("en")
+    assert export_es.build_zip("en") == export_es.build_zip("en")
 
 
 def test_push_and_pull_through_the_official_client(tmp_path):
     server = AgentsServer()
     try:
-        client = agent_sync.agents_client(server.address, insecure=True)
-        data = agent_export.build_zip("en")
+        client = sync_es.agents_client(server.address, insecure=True)
+        data = export_es.build_zip("en")
         progress = io.StringIO()
-        agent_sync.push("my-project", "europe-west1", data, client, out=progress)
+        sync_es.push("my-project", "europe-west1", data, client, out=progress)
         assert len(server.restored) == 1
         assert server.restored[0].parent == "projects/my-project/locations/europe-west1"
         assert bytes(server.restored[0].agent_content) == data
         assert "restoring agent" in progress.getvalue() and "done in" in progress.getvalue()
 
-        live = agent_sync.pull("my-project", "global", client, out=io.StringIO())
+        live = sync_es.pull("my-project", "global", client, out=io.StringIO())
         assert server.exports[0].parent == "projects/my-project"
-        assert agent_sync.diff(live, agent_export.files("en")) == ""
+        assert sync_es.diff(live, export_es.files("en")) == ""
 
-        changed = agent_export.files("en")
+        changed = export_es.files("en")
         changed["intents/welcome.json"]["webhookUsed"] = False
-        text = agent_sync.diff(live, changed)
+        text = sync_es.diff(live, changed)
         assert "--- live/intents/welcome.json" in text and '+  "webhookUsed": false' in text
     finally:
         server.stop()
 
 
 def test_regional_locations_use_the_regional_host(monkeypatch):
-    assert agent_sync.endpoint_for("europe-west1") == "europe-west1-dialogflow.googleapis.com"
-    assert agent_sync.endpoint_for("global") is None and agent_sync.endpoint_for("") is None
-    assert agent_sync.endpoint_for("europe-west1", "127.0.0.1:1") == "127.0.0.1:1"
+    assert sync_es.endpoint_for("europe-west1") == "europe-west1-dialogflow.googleapis.com"
+    assert sync_es.endpoint_for("global") is None and sync_es.endpoint_for("") is None
+    assert sync_es.endpoint_for("europe-west1", "127.0.0.1:1") == "127.0.0.1:1"
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import dialogflow_v2
 
@@ -112,7 +113,7 @@ def test_regional_locations_use_the_regional_host(monkeypatch):
             super().__init__(client_options=client_options, credentials=AnonymousCredentials())
 
     monkeypatch.setattr(dialogflow_v2, "AgentsClient", Recording)
-    client = agent_sync.agents_client(location="europe-west1")
+    client = sync_es.agents_client(location="europe-west1")
     assert seen == [{"api_endpoint": "europe-west1-dialogflow.googleapis.com"}]
     assert client.api_endpoint == "europe-west1-dialogflow.googleapis.com"
 
@@ -120,13 +121,13 @@ def test_regional_locations_use_the_regional_host(monkeypatch):
 def test_push_creates_the_agent_when_absent_then_trains():
     server = AgentsServer(polls_before_done=1)
     try:
-        client = agent_sync.agents_client(server.address, insecure=True)
-        assert agent_sync.describe("p1", "europe-west1", client) is None
-        agent_sync.push("p1", "europe-west1", agent_export.build_zip("en"), client, out=io.StringIO())
-        agent_sync.train("p1", "europe-west1", client, out=io.StringIO())
+        client = sync_es.agents_client(server.address, insecure=True)
+        assert sync_es.describe("p1", "europe-west1", client) is None
+        sync_es.push("p1", "europe-west1", export_es.build_zip("en"), client, out=io.StringIO())
+        sync_es.train("p1", "europe-west1", client, out=io.StringIO())
         assert server.calls == ["GetAgent", "GetAgent", "SetAgent", "RestoreAgent", "TrainAgent"]
-        assert agent_sync.describe("p1", "europe-west1", client).display_name == "watchkeeper"
-        assert agent_sync.create("p1", "europe-west1", client) is False        # exists: nothing created
+        assert sync_es.describe("p1", "europe-west1", client).display_name == "watchkeeper"
+        assert sync_es.create("p1", "europe-west1", client) is False        # exists: nothing created
         assert server.calls.count("SetAgent") == 1
     finally:
         server.stop()

@@ -20,7 +20,8 @@ import zipfile
 
 import pytest
 
-from fulfillment import agent_export_cx, agent_sync_cx, app, router
+from fulfillment import app, router
+from fulfillment.agent import export_cx, sync_cx
 
 from conftest import ROOT
 from fake_dialogflow import CxAgentsServer, CxSessionsServer
@@ -54,7 +55,7 @@ def _proto_fields(message) -> set[str]:
 @pytest.fixture(scope="module")
 def package():
     app.load_for_command_line()
-    data = agent_export_cx.build_zip(["en"])
+    data = export_cx.build_zip(["en"])
     archive = zipfile.ZipFile(io.BytesIO(data))
     return {name: json.loads(archive.read(name)) for name in archive.namelist()}
 
@@ -153,14 +154,14 @@ def test_every_intent_routes_to_the_webhook_with_its_name_as_tag(package):
     for intent in router.intents().values():
         if intent.fallback:
             continue
-        route = routes[agent_export_cx.intent_display_name(intent)]
+        route = routes[export_cx.intent_display_name(intent)]
         if "targetPage" in route:                         # required parameters: through a form
             final = pages[route["targetPage"]]["transitionRoutes"][0]
             assert final["condition"] == '$page.params.status = "FINAL"'
             fulfillment = final["triggerFulfillment"]
         else:
             fulfillment = route["triggerFulfillment"]
-        assert fulfillment["webhook"] == agent_export_cx.WEBHOOK
+        assert fulfillment["webhook"] == export_cx.WEBHOOK
         tags.add(fulfillment["tag"])
     assert tags == {i.name for i in router.intents().values() if not i.fallback}
     assert {h["event"]: h["triggerFulfillment"]["tag"] for h in flow["eventHandlers"]} == {
@@ -194,7 +195,7 @@ def test_webhook_points_at_the_function_with_its_auth(setenv):
     setenv("WEBHOOK_HEADER_NAME", "X-Watchkeeper-Key")
     setenv("WEBHOOK_HEADER_SECRET", "s3cret")
     setenv("WEBHOOK_TIMEOUT_CX_S", "7")
-    webhook = agent_export_cx.webhook_json()
+    webhook = export_cx.webhook_json()
     service = webhook["genericWebService"]
     assert service["uri"] == "https://europe-west1-p.cloudfunctions.net/watchkeeper"
     assert service["serviceAgentAuth"] == "ID_TOKEN"                  # what auth.py verifies
@@ -204,15 +205,15 @@ def test_webhook_points_at_the_function_with_its_auth(setenv):
 
 def test_export_is_reproducible():
     app.load_for_command_line()
-    assert agent_export_cx.build_zip(["en"]) == agent_export_cx.build_zip(["en"])
+    assert export_cx.build_zip(["en"]) == export_cx.build_zip(["en"])
 
 
 def test_regional_endpoint():
     from google.auth.credentials import AnonymousCredentials
 
-    client = agent_sync_cx.agents_client("europe-west1", credentials=AnonymousCredentials())
+    client = sync_cx.agents_client("europe-west1", credentials=AnonymousCredentials())
     assert client.api_endpoint == "europe-west1-dialogflow.googleapis.com"
-    assert agent_sync_cx.agents_client("global", credentials=AnonymousCredentials()).api_endpoint == \
+    assert sync_cx.agents_client("global", credentials=AnonymousCredentials()).api_endpoint == \
         "dialogflow.googleapis.com"
 
 
@@ -222,32 +223,32 @@ def test_push_and_pull_through_the_official_client():
     app.load_for_command_line()
     server = CxAgentsServer()
     try:
-        client = agent_sync_cx.agents_client("europe-west1", server.address, insecure=True)
-        name = agent_sync_cx.agent_name("my-project", "europe-west1", "a1b2")
-        data = agent_export_cx.build_zip(["en"])
+        client = sync_cx.agents_client("europe-west1", server.address, insecure=True)
+        name = sync_cx.agent_name("my-project", "europe-west1", "a1b2")
+        data = export_cx.build_zip(["en"])
         progress = io.StringIO()
-        agent_sync_cx.push(name, data, client, out=progress)
+        sync_cx.push(name, data, client, out=progress)
         assert [r.name for r in server.restored] == ["projects/my-project/locations/europe-west1/agents/a1b2"]
         assert bytes(server.restored[0].agent_content) == data
         assert "restoring CX agent" in progress.getvalue() and "done in" in progress.getvalue()
 
-        live = agent_sync_cx.pull(name, client, out=io.StringIO())
+        live = sync_cx.pull(name, client, out=io.StringIO())
         assert server.exports[0].name == name
         assert server.exports[0].data_format == dialogflowcx_v3.ExportAgentRequest.DataFormat.JSON_PACKAGE
-        code = agent_export_cx.files(["en"])
-        assert agent_sync_cx.diff(live, code) == ""
+        code = export_cx.files(["en"])
+        assert sync_cx.diff(live, code) == ""
 
         # What the console adds (ids of its own, default settings) is not drift...
         live["agent.json"]["projectNumber"] = 12345
         live["agent.json"]["speechToTextSettings"] = {"enableSpeechAdaptation": True}
         live["intents/help/help.json"]["name"] = "5f0c9f0e-0000-4000-8000-000000000000"
-        assert agent_sync_cx.diff(live, code) == ""
+        assert sync_cx.diff(live, code) == ""
         # ...a route sent elsewhere, a lost phrase or an intent made in the console is.
         flow = live["flows/Default Start Flow/Default Start Flow.json"]
         help_route = next(r for r in flow["transitionRoutes"] if r["intent"] == "help")
         help_route["triggerFulfillment"]["tag"] = "something-else"
         live["intents/console-made/console-made.json"] = {"displayName": "console-made"}
-        text = agent_sync_cx.diff(live, code)
+        text = sync_cx.diff(live, code)
         assert '-        "tag": "something-else"' in text and '+        "tag": "help"' in text
         assert "--- live/intents/console-made/console-made.json" in text
     finally:

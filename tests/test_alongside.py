@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from fulfillment import store, timing
+from fulfillment import store
+from fulfillment.telemetry import timing
 
 
 @pytest.fixture

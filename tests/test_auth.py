@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
 
-from fulfillment.simulate import es_request
+from fulfillment.cli.simulate import es_request
 
 from conftest import start_server, stop_server
 

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from fulfillment import Reply, app, deadline, router, store, timing
-from fulfillment.dialect import parse
-from fulfillment.simulate import es_request
+from fulfillment import Reply, app, deadline, router, store
+from fulfillment.cli.simulate import es_request
+from fulfillment.telemetry import timing
+from fulfillment.wire.dialect import parse
 
 seen: dict[str, str] = {}
 
@@ -46,7 +47,7 @@ def _run(name, budget=5.0, **params):
     measure.deadline = measure.started + budget
     try:
         turn = parse(es_request(name, params=params))
-        return deadline.run(*router.intent_for(turn), turn, measure)
+        return deadline.run(router.intent_for(turn), turn, measure)
     finally:
         timing.end()
 

@@ -7,7 +7,7 @@ import pytest
 from flask import Request
 from werkzeug.test import EnvironBuilder
 
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 
 from conftest import assert_valid_response
 
@@ -16,12 +16,12 @@ from conftest import assert_valid_response
 def test_a_bug_in_rendering_still_answers(monkeypatch, setenv, capfd, dialect_name, build):
     setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
     import main
-    from fulfillment import dialect, encoding
+    from fulfillment.wire import dialect, fit
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
     monkeypatch.setattr(dialect, "render", broken)
-    monkeypatch.setattr(encoding, "_rendered", type(encoding._rendered)())
+    monkeypatch.setattr(fit, "_rendered", type(fit._rendered)())
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome")),
                                      content_type="application/json").get_environ())
     result: Any = main.webhook(request)          # functions-framework's decorator erases the type

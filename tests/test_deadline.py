@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 
 from conftest import assert_valid_response, start_server, stop_server
 from emulator import free_port

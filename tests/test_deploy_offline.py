@@ -351,7 +351,7 @@ def test_deploy_sets_exactly_the_event_variables_the_code_reads(deployed):
     """Names: a variable the deploy sets that the code does not read (a typo) fails, and so does one
     the code reads that the deploy neither sets nor is listed as left at its default."""
     read = set()
-    for folder in ("events", "fulfillment", "intents"):
+    for folder in ("events", "fulfillment", "intents", "oncall"):
         for path in (ROOT / folder).rglob("*.py"):
             read |= set(EVENT_VAR.findall(path.read_text()))
     assert LEFT_AT_DEFAULT <= read, "LEFT_AT_DEFAULT names a variable nothing reads any more"
@@ -364,7 +364,7 @@ def test_deployed_event_settings_match_what_the_bootstrap_built(deployed):
     bootstrap's subscriptions and sweep sign with, publishes to the topic it may publish to, and
     gives up on a page when Pub/Sub dead-letters it."""
     code = ("import json; from fulfillment import push; from intents import _pages; c = push.config(); "
-            "print(json.dumps([c.audience_base, list(c.emails), _pages.topic(), _pages.max_attempts()]))")
+            "print(json.dumps([c.audience_base, list(c.emails), pages.topic(), pages.max_attempts()]))")
     for attempts in ("5", "7"):
         env = _deploy_env(deployed)
         if attempts != "5":                  # a trigger that raises it: the deploy passes it through

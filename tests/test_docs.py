@@ -1,5 +1,5 @@
 """DESIGN.md stays true to the code: every `module.name` it mentions for a module of ours
-(fulfillment's modules, main, the intents' helpers) exists in that module."""
+(fulfillment's modules, main, the on-call domain's) exists in that module."""
 import importlib
 import re
 
@@ -7,8 +7,11 @@ from conftest import ROOT
 
 
 def _modules() -> dict[str, str]:
-    names = {p.stem: f"fulfillment.{p.stem}" for p in (ROOT / "fulfillment").glob("*.py") if p.stem != "__init__"}
-    names.update({p.stem: f"intents.{p.stem}" for p in (ROOT / "intents").glob("_*.py") if p.stem != "__init__"})
+    names = {p.stem: f"oncall.{p.stem}" for p in (ROOT / "oncall").glob("*.py") if p.stem != "__init__"}
+    for path in (ROOT / "fulfillment").rglob("*.py"):
+        dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        if dotted != "fulfillment":
+            names[dotted.rsplit(".", 1)[-1]] = dotted
     names["main"] = "main"
     del names["turn"]                 # "turn.text(...)" in DESIGN.md is a Turn, not the module
     return names

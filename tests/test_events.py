@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from fulfillment.simulate import es_request
+from fulfillment.cli.simulate import es_request
 
 from conftest import start_server, stop_server
 from events_kit import Receiver, alert, build, envelope, push
@@ -41,15 +41,15 @@ def next_number(db):
 
 
 def oncall_of(team):
-    from intents import _shifts
-    shift = _shifts.current_shift(team)
+    from oncall import shifts
+    shift = shifts.current_shift(team)
     assert shift is not None
     return shift.primary["name"]
 
 
 def route_person(db, name, route):
-    from intents import _pages
-    db.collection("people").document(_pages.person_id(name)).set({"name": name, "route": route})
+    from oncall import pages
+    db.collection("people").document(pages.person_id(name)).set({"name": name, "route": route})
 
 
 # ---- alerts -------------------------------------------------------------------------------------------
@@ -231,8 +231,8 @@ def confirm_page(server, service="checkout", message="database is down", user="U
                                     "parameters": first["outputContexts"][0]["parameters"]}], language=language)
     out = server.post(confirm).json()
     assert language != "en" or out["fulfillmentText"].startswith("Paged "), out
-    from intents import _pages
-    return _pages.page_id(confirm["responseId"], ""), payload
+    from oncall import pages
+    return pages.page_id(confirm["responseId"], ""), payload
 
 
 def page_status(server, payload, person="", language="en"):
@@ -307,8 +307,8 @@ def test_receiver_down_is_retried(events_server, seeded):
 
 
 def test_person_without_route_fails_the_page_and_acknowledges(events_server, seeded):
-    from intents import _pages
-    seeded.collection("people").document(_pages.person_id(oncall_of("payments-team"))).delete()
+    from oncall import pages
+    seeded.collection("people").document(pages.person_id(oncall_of("payments-team"))).delete()
     key, payload = confirm_page(events_server)
     response, log = push(events_server, "pages", envelope({"page": key}))
     assert response.status_code == 200 and "has no route" in log["reason"]
@@ -321,9 +321,9 @@ def test_page_status_without_pages(events_server, seeded):
 
 
 def test_page_text_is_in_the_paged_persons_language_else_the_askers_else_english(events_server, seeded, receiver):
-    from intents import _pages
+    from oncall import pages
     who = oncall_of("payments-team")
-    ident = _pages.person_id(who)
+    ident = pages.person_id(who)
     people = seeded.collection("people")
     sent = {}
     for case, spoken, asked in (("person-de", "de", "en"), ("asker-fr", None, "fr"), ("person-pt", "pt-BR", "ja"),
@@ -345,8 +345,8 @@ def test_page_text_is_in_the_paged_persons_language_else_the_askers_else_english
 def test_alert_page_is_retold_in_the_persons_language(events_server, seeded, receiver):
     who = oncall_of("payments-team")
     route_person(seeded, who, receiver.route("/slack/lang-alert"))
-    from intents import _pages
-    seeded.collection("people").document(_pages.person_id(who)).update({"language": "ja"})
+    from oncall import pages
+    seeded.collection("people").document(pages.person_id(who)).update({"language": "ja"})
     log = push(events_server, "alerts", envelope(alert("0.lang-alert", labels={"page": "true"})))[1]
     assert push(events_server, "pages", envelope({"page": log["page"]}))[1]["outcome"] == "delivered"
     [sent] = receiver.received["/slack/lang-alert"]

@@ -15,7 +15,7 @@ import pytest
 import requests
 import webhook_server
 
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 
 from conftest import ROOT, assert_valid_response, launch, stop_server
 
@@ -130,27 +130,3 @@ def test_the_agent_export_describes_the_pizzeria(installed, tmp_path):
     assert agent["displayName"] == "pizzeria" and agent["description"].startswith("Luigi's pizzeria")
     assert {"intents/pizza.order.json", "intents/pizza.hours.json", "entities/size.json"} <= set(names)
     assert not [n for n in names if re.search(r"oncall|incident|service", n)]
-
-
-def _framework_calls(path: Path) -> list[str]:
-    """`module.function` calls of the framework, in order, in the module's `webhook` and at import."""
-    import ast
-
-    tree = ast.parse(path.read_text())
-    modules = {"app", "auth", "deadline", "dialect", "encoding", "health", "i18n", "intake", "logline", "router",
-               "timing", "push", "warmup", "measure", "time"}
-    calls = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Name) and node.func.value.id in modules:
-            calls.append((node.lineno, node.col_offset, f"{node.func.value.id}.{node.func.attr}"))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "respond":
-            calls.append((node.lineno, node.col_offset, "respond"))
-    return [name for _, _, name in sorted(calls)]
-
-
-def test_the_example_entry_keeps_step_with_ours():
-    """The entry to copy makes the same framework calls as main.py, minus events and the warm-up."""
-    ours = [c for c in _framework_calls(ROOT / "main.py") if c.split(".")[0] not in ("push", "warmup")]
-    assert _framework_calls(EXAMPLE / "main.py") == ours
-    assert len(ours) > 20

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import webhook_server
 
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 
 from conftest import ROOT, Server, assert_valid_response, start_server, stop_server, wait_until_healthy
 
@@ -92,7 +92,8 @@ def test_a_valid_surrogate_pair_is_an_emoji_not_an_error(server):
 
 def test_log_writer_survives_invalid_text():
     """Defence in depth: the log line and the session hash cannot crash on a lone surrogate."""
-    from fulfillment import jsonio, logline
+    from fulfillment import jsonio
+    from fulfillment.telemetry import logline
     line = jsonio.dumps({"intent": "a\ud800b"})
     assert json.loads(line) == {"intent": "a?b"}
     assert len(logline.hash_session("s\udc00")) == 16
@@ -153,7 +154,7 @@ def test_every_log_line_whole_and_small_through_a_pipe(emulator):
 def test_long_and_short_lines_from_many_threads_never_splice(monkeypatch):
     """`logline.emit` into a real pipe, long lines (stack traces: over PIPE_BUF, so the kernel
     may take them in parts) and short ones from 8 threads at once: every line comes out whole."""
-    from fulfillment import logline
+    from fulfillment.telemetry import logline
     read_end, write_end = os.pipe()
 
     class PipeOut:
@@ -191,7 +192,7 @@ def _is_json(line: bytes) -> bool:
 
 
 def test_one_long_line_is_cut_with_its_fields_named():
-    from fulfillment import logline
+    from fulfillment.telemetry import logline
     entry = {"severity": "ERROR", "message": "x" * 300_000, "outcome": "handler_error",
              "warnings": ["w" * 5000] * 20}
     line = logline._shrunk(entry)
@@ -210,8 +211,8 @@ def test_out_of_range_severity_is_asked_again(server, seeded, severity):
 
 
 def test_out_of_range_severity_never_reaches_firestore(seeded):
-    from intents import _incidents
-    assert _incidents.open_incidents(severity=2 ** 64) == []
+    from oncall import incidents
+    assert incidents.open_incidents(severity=2 ** 64) == []
 
 
 # ---- row 7: malformed chunked bodies ---------------------------------------------------------
@@ -252,7 +253,7 @@ def test_remote_ip_is_not_what_the_client_says(server):
 
 
 def test_behind_googles_front_end_the_appended_address_counts():
-    from fulfillment.tracing import remote_ip
+    from fulfillment.telemetry.tracing import remote_ip
     environ = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.7", "REMOTE_ADDR": "169.254.1.1"}
     assert remote_ip(environ, trust_forwarded=True) == "203.0.113.7"
     assert remote_ip(environ, trust_forwarded=False) == "169.254.1.1"
@@ -302,7 +303,7 @@ def test_confirm_pages_only_the_pending_state_and_the_real_oncall(server, seeded
 
 
 def test_a_page_without_message_names_no_session_and_stores_it_hashed(server, seeded):
-    from fulfillment.logline import hash_session
+    from fulfillment.telemetry.logline import hash_session
     session = "say-ea2ed98ebd89"
     out, context = _ask_page(server, session)
     assert session not in out["fulfillmentText"] and "say-" not in context["parameters"]["page_message"]
@@ -338,13 +339,13 @@ def test_no_credentials_is_misconfigured_not_a_crash(emulator, tmp_path):
 def test_permission_denied_is_misconfigured_not_an_outage():
     from google.api_core import exceptions as api
 
-    from fulfillment import Turn, app, dispatch, router, store
+    from fulfillment import Turn, app, deadline, router, store
     for exc in (api.PermissionDenied("no"), api.Unauthenticated("no")):
         assert store.is_misconfigured(exc) and not store.is_unavailable(exc)
 
         def handler(turn, exc=exc):
             raise exc
-        outcome = dispatch.call(router.Intent("x", handler), False, Turn(dialect="es"))
+        outcome = deadline.call(router.Intent("x", handler), Turn(dialect="es"))
         assert outcome.outcome == "misconfigured" and "roles/datastore.user" in outcome.detail
         assert outcome.reply.texts == [app.current().message("db_unavailable")]
     assert store.is_unavailable(api.ServiceUnavailable("down")) and not store.is_misconfigured(api.ServiceUnavailable("x"))

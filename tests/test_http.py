@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 
 from conftest import ROOT, assert_valid_response, shared_fixture, shared_fixture_names, start_server, stop_server
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
-from fulfillment import agent_export, agent_export_cx, app, fmt, i18n, report
-from fulfillment.simulate import cx_request, es_request
+from fulfillment import app, fmt, i18n
+from fulfillment.agent import export_cx, export_es
+from fulfillment.cli import report
+from fulfillment.cli.simulate import cx_request, es_request
 
 import catalogs  # scripts/catalogs.py: extract, compile, check
 from conftest import assert_valid_response
@@ -82,9 +84,9 @@ def test_framework_sentences_are_translated():
             english = app.current().message(kind)
             assert i18n.translate(language, english) != english, (language, kind)
     v1 = {"result": {}, "lang": "de", "sessionId": "s"}
-    from fulfillment.dialect import BadRequest, detect
+    from fulfillment.wire.dialect import Refusal, detect
 
-    with pytest.raises(BadRequest, match="veraltet"):
+    with pytest.raises(Refusal, match="veraltet"):
         detect(v1)
 
 
@@ -168,10 +170,10 @@ def test_chips_and_cards_are_translated_too(server, seeded):
 def test_german_on_call_answer_has_german_dates(server, seeded):
     """The issue's example: a German request to oncall.current, answered in German, with
     German weekdays and times in the on-call person's time zone."""
-    from intents import _shifts
+    from oncall import shifts
 
     text, _, log = _ask(server, "oncall.current", {"service": "payments"}, "de", "es")
-    shift = _shifts.current_shift("payments-team")
+    shift = shifts.current_shift("payments-team")
     assert shift is not None
     i18n.use("de")
     try:
@@ -196,12 +198,12 @@ def test_crash_apology_in_the_callers_language(monkeypatch, setenv, dialect_name
 
     setenv("WEBHOOK_ALLOW_UNAUTHENTICATED", "1")
     import main
-    from fulfillment import dialect, encoding
+    from fulfillment.wire import dialect, fit
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
     monkeypatch.setattr(dialect, "render", broken)
-    monkeypatch.setattr(encoding, "_rendered", type(encoding._rendered)())
+    monkeypatch.setattr(fit, "_rendered", type(fit._rendered)())
     request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome", language="pt-BR")),
                                      content_type="application/json").get_environ())
     try:
@@ -218,7 +220,7 @@ def test_crash_apology_in_the_callers_language(monkeypatch, setenv, dialect_name
 
 def test_phrases_and_synonyms_per_language_in_the_es_export():
     app.load_for_command_line()
-    archive = zipfile.ZipFile(io.BytesIO(agent_export.build_zip()))
+    archive = zipfile.ZipFile(io.BytesIO(export_es.build_zip()))
     names = set(archive.namelist())
     agent = json.loads(archive.read("agent.json"))
     assert agent["language"] == "en" and sorted(agent["supportedLanguages"]) == ["de", "es", "fr", "ja", "pt-br"]
@@ -236,7 +238,7 @@ def test_phrases_and_synonyms_per_language_in_the_es_export():
 
 def test_phrases_synonyms_and_prompts_per_language_in_the_cx_export():
     app.load_for_command_line()
-    files = agent_export_cx.files()
+    files = export_cx.files()
     agent = files["agent.json"]
     assert agent["defaultLanguageCode"] == "en" and "pt-br" in agent["supportedLanguageCodes"]
     phrases = files["intents/oncall.current/trainingPhrases/pt-br.json"]["trainingPhrases"]

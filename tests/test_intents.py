@@ -5,8 +5,10 @@ import uuid
 
 import pytest
 
-from fulfillment.simulate import cx_request, es_request
-from intents import _clock, _pages, _shifts
+from fulfillment.cli.simulate import cx_request, es_request
+from oncall import clock
+from oncall import pages as page_outbox
+from oncall import shifts as shift_store
 
 from conftest import assert_valid_response, start_server, stop_server
 
@@ -65,9 +67,9 @@ def test_shift_window_in_the_persons_own_time_zone():
 
     starts = dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.timezone.utc)
     ends = starts + dt.timedelta(days=1)
-    assert _clock.local_window(starts, ends, "Asia/Kolkata") == "Fri 05:30 to Sat 05:30 IST"
-    assert _clock.local_window(starts, ends, "America/New_York") == "Thu 19:00 to Fri 19:00 EST"
-    assert _clock.local_window(starts, ends, "Not/AZone") == "Fri 00:00 to Sat 00:00 UTC"
+    assert clock.local_window(starts, ends, "Asia/Kolkata") == "Fri 05:30 to Sat 05:30 IST"
+    assert clock.local_window(starts, ends, "America/New_York") == "Thu 19:00 to Fri 19:00 EST"
+    assert clock.local_window(starts, ends, "Not/AZone") == "Fri 00:00 to Sat 00:00 UTC"
 
 
 def test_current_shift_with_overlaps_nested_cover_and_gaps(seeded):
@@ -94,7 +96,7 @@ def test_current_shift_with_overlaps_nested_cover_and_gaps(seeded):
             {"team": team, "starts": starts, "ends": ends, "primary": {"name": name, "timezone": "UTC"}})
 
     def who(moment):
-        shift = _shifts.current_shift(team, moment)
+        shift = shift_store.current_shift(team, moment)
         return shift and shift.primary["name"]
 
     assert who(at) == "long"                              # behind four nested covers ending sooner
@@ -250,7 +252,7 @@ def test_page_asks_then_yes_creates_one_page(server, seeded):
     pages = [d.to_dict() for d in seeded.collection("pages").stream()]
     assert len(pages) == 1 and pages[0]["message"] == "database is down" and pages[0]["service"] == "checkout"
     assert pages[0]["turn"] == confirm["responseId"]
-    assert pages[0]["expires_at"] - pages[0]["created_at"] == _pages.PAGE_RETENTION   # the TTL policy's field
+    assert pages[0]["expires_at"] - pages[0]["created_at"] == page_outbox.PAGE_RETENTION   # the TTL policy's field
 
 
 def test_page_cx_flow_remembers_in_one_session_parameter(server, seeded):

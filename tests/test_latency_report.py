@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from fulfillment import report
-from fulfillment.recent import percentile
-from fulfillment.simulate import es_request
+from fulfillment.cli import report
+from fulfillment.cli.simulate import es_request
+from fulfillment.telemetry.recent import percentile
 
 from conftest import ROOT
 

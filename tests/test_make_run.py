@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from fulfillment.simulate import es_request
+from fulfillment.cli.simulate import es_request
 
 import pubsub_emulator
 from conftest import ROOT

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import yaml
 
-from fulfillment.simulate import es_request
+from fulfillment.cli.simulate import es_request
 
 from conftest import ROOT
 

@@ -1,10 +1,10 @@
 """Parsing ES and CX webhook bodies into a Turn, including the messy ones real traffic has."""
 import pytest
 
-from fulfillment import dialect
-from fulfillment.dialect import BadRequest
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 from fulfillment.turn import as_bool, as_number, as_text
+from fulfillment.wire import dialect
+from fulfillment.wire.dialect import Refusal
 
 from conftest import shared_fixture, shared_fixture_names
 
@@ -94,14 +94,14 @@ def test_messenger_detected_from_its_session_ids():
 
 
 def test_es_v1_is_refused_with_a_clear_message():
-    with pytest.raises(BadRequest, match="v1"):
+    with pytest.raises(Refusal, match="v1"):
         dialect.parse({"id": "1", "lang": "en", "result": {"parameters": {}}, "sessionId": "s"})
 
 
 @pytest.mark.parametrize("body", [[], "text", 3, {}, {"hello": 1}, {"queryResult": "x"},
                                   {"sessionInfo": "x", "fulfillmentInfo": {}}])
 def test_not_dialogflow_is_refused(body):
-    with pytest.raises(BadRequest):
+    with pytest.raises(Refusal):
         dialect.parse(body)
 
 
@@ -165,7 +165,7 @@ def test_every_shared_request_parses_or_is_refused_for_a_reason(name):
         pytest.skip("../shared/fixtures is not present outside the workplace")
     body = shared_fixture("requests", name)
     if name.startswith("es_v1"):
-        with pytest.raises(BadRequest, match="obsolete"):
+        with pytest.raises(Refusal, match="obsolete"):
             dialect.parse(body)
         return
     turn = dialect.parse(body)
@@ -265,7 +265,7 @@ def _read(raw: bytes):
 
     from flask import Request
 
-    from fulfillment import intake
+    from fulfillment.http import intake
     environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
                "wsgi.input": io.BytesIO(raw)}
     body = intake.read_json(Request(environ), 1 << 20)
@@ -291,7 +291,7 @@ def test_body_reads_as_the_standard_library_reads_it(raw):
     (b"  \n ", "empty body"),
 ])
 def test_bodies_orjson_refuses_keep_their_errors(raw, message):
-    with pytest.raises(BadRequest, match=message):
+    with pytest.raises(Refusal, match=message):
         _read(raw)
 
 
@@ -302,7 +302,7 @@ def test_the_body_read_once_is_what_functions_framework_reads_after_the_answer()
 
     from flask import Request
 
-    from fulfillment import intake
+    from fulfillment.http import intake
     raw = b'{"responseId": "r", "queryResult": {}}'
     request = Request({"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
                        "wsgi.input": io.BytesIO(raw)})

@@ -17,7 +17,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fulfillment.simulate import cx_request, es_request
+from fulfillment.cli.simulate import cx_request, es_request
 
 from conftest import ROOT, assert_valid_response, start_server, stop_server
 from procinfo import rss_kib
@@ -375,7 +375,7 @@ def _run_load(server, mix, concurrency, seconds):
 
     with futures.ThreadPoolExecutor(concurrency) as pool:
         outcomes = list(pool.map(worker, range(concurrency)))
-    from fulfillment.recent import percentile
+    from fulfillment.telemetry.recent import percentile
     ordered = sorted(latency for latencies, _ in outcomes for latency in latencies)
     errors = sum(e for _, e in outcomes)
     return {"requests": len(ordered), "errors": errors, "rps": round(len(ordered) / seconds, 1),

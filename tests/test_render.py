@@ -5,8 +5,9 @@ import logging
 
 import pytest
 
-from fulfillment import Button, ListItem, Reply, dialect, encoding, limits
-from fulfillment.simulate import cx_request, es_request
+from fulfillment import Button, ListItem, Reply
+from fulfillment.cli.simulate import cx_request, es_request
+from fulfillment.wire import dialect, fit
 
 from conftest import assert_valid_response, shared_fixture
 
@@ -144,8 +145,8 @@ def test_oversize_response_is_cut_under_64k_and_keeps_the_answer(dialect_name):
     turn = _turn(dialect_name, "messenger")
     items = [ListItem(f"item {i} " + "x" * 200, "d" * 100) for i in range(400)]
     reply = Reply.say("The answer stays.").list("Big", items).chips(*[f"chip {i}" for i in range(50)])
-    body = limits.fit(reply, lambda r: dialect.render(r, turn))
-    assert len(body) <= limits.MAX_RESPONSE_BYTES
+    body = fit.cut(reply, lambda r: dialect.render(r, turn))
+    assert len(body) <= fit.MAX_RESPONSE_BYTES
     out = json.loads(body)
     assert_valid_response(out, dialect_name)
     assert "The answer stays." in json.dumps(out)
@@ -153,17 +154,17 @@ def test_oversize_response_is_cut_under_64k_and_keeps_the_answer(dialect_name):
 
 def test_huge_text_is_shortened_not_rejected():
     turn = _turn("es", "console")
-    body = limits.fit(Reply.say("é" * 100_000, "🚨" * 50_000), lambda r: dialect.render(r, turn))
-    assert len(body) <= limits.MAX_RESPONSE_BYTES
+    body = fit.cut(Reply.say("é" * 100_000, "🚨" * 50_000), lambda r: dialect.render(r, turn))
+    assert len(body) <= fit.MAX_RESPONSE_BYTES
     assert_valid_response(json.loads(body), "es")
 
 
 def test_response_just_under_the_limit_is_untouched():
     turn = _turn("es", "console")
     render = lambda r: dialect.render(r, turn)                      # noqa: E731
-    overhead = len(limits.encode(render(Reply.say(""))))
-    text = "a" * ((limits.MAX_RESPONSE_BYTES - overhead) // 2)       # text appears twice
-    body = limits.fit(Reply.say(text), render)
+    overhead = len(fit.encode(render(Reply.say(""))))
+    text = "a" * ((fit.MAX_RESPONSE_BYTES - overhead) // 2)       # text appears twice
+    body = fit.cut(Reply.say(text), render)
     assert json.loads(body)["fulfillmentText"] == text
 
 
@@ -179,7 +180,7 @@ def test_say_shows_responses_real_libraries_produce(name):
     written by someone else, and carries its output contexts into the next turn."""
     import io
 
-    from fulfillment import say
+    from fulfillment.cli import say
 
     sample = shared_fixture("responses", name)
     shown = io.StringIO()
@@ -223,16 +224,16 @@ def test_cx_lists_stay_readable_off_messenger():
 def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
     constant = Reply.say("Hello").chips("Help")
     es_console, cx_console = _turn("es", "console"), _turn("cx", "console")
-    first = encoding.encode(constant, es_console)
-    assert encoding.encode(constant, es_console) is first                      # same object, same bytes
+    first = fit.body_for(constant, es_console)
+    assert fit.body_for(constant, es_console) is first                      # same object, same bytes
     assert json.loads(first) == dialect.render(constant, es_console)
-    assert json.loads(encoding.encode(constant, cx_console)) == dialect.render(constant, cx_console)
-    assert json.loads(encoding.encode(constant, _turn("es", "google_assistant")))["payload"]["google"]
+    assert json.loads(fit.body_for(constant, cx_console)) == dialect.render(constant, cx_console)
+    assert json.loads(fit.body_for(constant, _turn("es", "google_assistant")))["payload"]["google"]
     with_context = Reply.say("Hi").set_context("c", 2, a=1)
     from dataclasses import replace
     other_session = replace(es_console, session="projects/p/agent/sessions/other")
-    assert b"/sessions/other/contexts/c" in encoding.encode(with_context, other_session)
-    assert b"/sessions/s1/contexts/c" in encoding.encode(with_context, es_console)
+    assert b"/sessions/other/contexts/c" in fit.body_for(with_context, other_session)
+    assert b"/sessions/s1/contexts/c" in fit.body_for(with_context, es_console)
 
 
 def test_json_out_handles_what_json_can_and_cannot_hold():

@@ -8,11 +8,11 @@ import pytest
 
 from fulfillment import settings
 from fulfillment.settings import Settings, SettingsError, load, setting
-from intents._settings import OnCallSettings
+from oncall.settings import OnCallSettings
 
 from conftest import ROOT, start_server, stop_server
 
-CODE = ["main.py", "fulfillment", "intents", "events", "admin"]
+CODE = ["main.py", "fulfillment", "intents", "oncall", "events", "admin"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,7 +5,7 @@ bench/README.md; nothing here is timed.)"""
 import os
 import time
 
-from fulfillment.simulate import es_request
+from fulfillment.cli.simulate import es_request
 
 from conftest import launch, start_server, stop_server
 
