@@ -30,8 +30,9 @@ sample-build: $(STAMP)
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## ruff and mypy, configured in pyproject.toml (part of `make test`).
+## ruff (formatter check, lint with E501) and mypy, configured in pyproject.toml (part of `make test`).
 lint: $(STAMP)
+	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 

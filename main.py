@@ -3,6 +3,7 @@
 The request path is the framework's (fulfillment/webhook.py, drawn in DESIGN.md); this file
 says which app it serves: Watchkeeper's intents, and its Pub/Sub events on /events/<name>.
 """
+
 import flask
 import functions_framework
 

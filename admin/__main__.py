@@ -7,6 +7,7 @@ Firestore from the environment (GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE, or
 FIRESTORE_EMULATOR_HOST). A bad file prints every problem as FILE:LINE: field: why,
 exits 2 and changes nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,9 @@ from admin import directory, rotations
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m admin", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m admin", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("directory", help="sync services, teams and people from YAML")
     d.add_argument("file")
@@ -72,21 +74,29 @@ def _rotation(args: argparse.Namespace, text: str) -> int:
     team = db.collection("teams").document(args.team).get(timeout=30)
     if not team.exists:
         raise rotations.FeedError(args.feed, [f"0: team {args.team!r} is not in the directory (sync it first)"])
-    people = {doc.id: rotations.Person(doc.id, str(d.get("name", doc.id)), str(d.get("timezone", "UTC")),
-                                       str(d.get("email", "")))
-              for doc in db.collection("people").stream(timeout=30) for d in [doc.to_dict() or {}]}
+    people = {
+        doc.id: rotations.Person(
+            doc.id, str(d.get("name", doc.id)), str(d.get("timezone", "UTC")), str(d.get("email", ""))
+        )
+        for doc in db.collection("people").stream(timeout=30)
+        for d in [doc.to_dict() or {}]
+    }
     start = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
     end = start + dt.timedelta(days=args.days)
     new = rotations.shifts(calendar, args.team, str((team.to_dict() or {}).get("timezone", "UTC")), people, start, end)
     delete, _ = rotations.replace(db, args.team, new, start, end)
     for ident, doc in new[:10]:
         second = f", secondary {doc['secondary']['name']}" if doc.get("secondary") else ""
-        print(f"+ shifts/{ident}: {doc['primary']['name']}{second}, {doc['starts']:%a %d %b %H:%M} to "
-              f"{doc['ends']:%a %d %b %H:%M} UTC")
+        print(
+            f"+ shifts/{ident}: {doc['primary']['name']}{second}, {doc['starts']:%a %d %b %H:%M} to "
+            f"{doc['ends']:%a %d %b %H:%M} UTC"
+        )
     if len(new) > 10:
         print(f"  ... and {len(new) - 10} more")
-    print(f"{len(new)} shifts from the feed between {start:%Y-%m-%d} and {end:%Y-%m-%d}; "
-          f"{len(delete)} existing shifts of {args.team} in that window replaced")
+    print(
+        f"{len(new)} shifts from the feed between {start:%Y-%m-%d} and {end:%Y-%m-%d}; "
+        f"{len(delete)} existing shifts of {args.team} in that window replaced"
+    )
     if not args.apply:
         print("dry run: add --apply to write these changes")
         return 0

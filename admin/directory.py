@@ -16,6 +16,7 @@ Only the fields in the file are written (a service's live status and error budge
 documents missing from the file are listed and kept unless --prune. Every problem in the
 file is reported with its line and field, and then nothing is written.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,15 @@ from typing import Any
 SECTIONS = {"teams": "teams", "services": "services", "people": "people"}
 FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "teams": {"name": str, "timezone": str, "aliases": list},
-    "services": {"name": str, "team": str, "tier": int, "aliases": list, "slo_target": (int, float),
-                 "dashboard_url": str, "runbook_url": str},
+    "services": {
+        "name": str,
+        "team": str,
+        "tier": int,
+        "aliases": list,
+        "slo_target": (int, float),
+        "dashboard_url": str,
+        "runbook_url": str,
+    },
     "people": {"name": str, "timezone": str, "team": str, "route": dict, "email": str, "language": str},
 }
 REQUIRED = {"teams": ("name",), "services": ("name", "team"), "people": ("name",)}
@@ -45,6 +53,7 @@ class FileError(Exception):
 @dataclass
 class Plan:
     """What applying would do, per collection: {id: changed fields} (new documents in full)."""
+
     create: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     update: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     extra: dict[str, list[str]] = field(default_factory=dict)
@@ -187,9 +196,10 @@ def describe(result: Plan) -> list[str]:
 
 def _show(doc: dict[str, Any]) -> str:
     def value(k: str, v: Any) -> str:
-        if k == "route" and isinstance(v, dict):        # webhook URLs are secrets: host only
+        if k == "route" and isinstance(v, dict):  # webhook URLs are secrets: host only
             return f"{v.get('kind')} via {urllib.parse.urlsplit(str(v.get('url', ''))).hostname}"
         return repr(v)
+
     return ", ".join(f"{k}={value(k, v)}" for k, v in doc.items())
 
 
@@ -203,7 +213,7 @@ def apply(db: Any, result: Plan, prune: bool = False) -> int:
             writes += [(section, i, None) for i in result.extra.get(section, [])]
     for start in range(0, len(writes), 400):
         batch = db.batch()
-        for section, ident, doc in writes[start:start + 400]:
+        for section, ident, doc in writes[start : start + 400]:
             ref = db.collection(SECTIONS[section]).document(ident)
             if doc is None:
                 batch.delete(ref)

@@ -8,6 +8,7 @@ Recurring events are expanded by `recurring-ical-events` (RRULE, RDATE, EXDATE, 
 occurrences), time zones by `icalendar` (VTIMEZONE, TZID, UTC, Google's X-WR-TIMEZONE).
 The import replaces the team's shifts in the imported window and nothing outside it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,7 +50,9 @@ def parse(path: str, text: str) -> Any:
     except ValueError as exc:
         quoted = re.search(r"'([^']*)'", str(exc))
         line = next((n + 1 for n, raw in enumerate(text.splitlines()) if quoted and raw.strip() == quoted.group(1)), 0)
-        raise FeedError(path, [f"{line or '?'}: {str(exc).split(':', 1)[0]}: {quoted.group(1) if quoted else exc}"]) from None
+        raise FeedError(
+            path, [f"{line or '?'}: {str(exc).split(':', 1)[0]}: {quoted.group(1) if quoted else exc}"]
+        ) from None
     if calendar.name != "VCALENDAR":
         raise FeedError(path, ["1: not an iCalendar file (BEGIN:VCALENDAR)"])
     problems: list[str] = []
@@ -58,7 +61,7 @@ def parse(path: str, text: str) -> Any:
         line = lines[index] if index < len(lines) else 0
         uid = str(event.get("UID", f"event {index + 1}"))
         for name, message in getattr(event, "errors", []):
-            if name is None:                  # a line that is no property at all
+            if name is None:  # a line that is no property at all
                 quoted = re.search(r"'([^']*)'", message)
                 bad = quoted.group(1) if quoted else ""
                 at = next((n + 1 for n, raw in enumerate(text.splitlines()) if bad and raw.strip() == bad), line)
@@ -99,9 +102,9 @@ def _end(event: Any) -> Any:
 
 
 def _aware(moment: Any, zone: Any) -> dt.datetime:
-    if not isinstance(moment, dt.datetime):                     # an all-day event: midnight there
+    if not isinstance(moment, dt.datetime):  # an all-day event: midnight there
         moment = dt.datetime.combine(moment, dt.time(), zone)
-    elif moment.tzinfo is None:                                 # floating time: the team's zone
+    elif moment.tzinfo is None:  # floating time: the team's zone
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
 
@@ -131,8 +134,9 @@ def _slug(name: str) -> str:
     return person_id(name)
 
 
-def shifts(calendar: Any, team: str, team_zone: str, people: dict[str, Person],
-           start: dt.datetime, end: dt.datetime) -> list[tuple[str, dict[str, Any]]]:
+def shifts(
+    calendar: Any, team: str, team_zone: str, people: dict[str, Person], start: dt.datetime, end: dt.datetime
+) -> list[tuple[str, dict[str, Any]]]:
     """(shift id, shift document) for every occurrence between start and end, in UTC."""
     from zoneinfo import ZoneInfo
 
@@ -145,13 +149,22 @@ def shifts(calendar: Any, team: str, team_zone: str, people: dict[str, Person],
         person = who(event, people)
         begins = _aware(event.decoded("DTSTART"), zone)
         ends = _aware(_end(event), zone)
-        entry = {"team": team, "starts": begins, "ends": ends,
-                 "person": {"name": person.name, "timezone": person.timezone, "person": person.id}}
+        entry = {
+            "team": team,
+            "starts": begins,
+            "ends": ends,
+            "person": {"name": person.name, "timezone": person.timezone, "person": person.id},
+        }
         (secondaries if SECONDARY.search(str(event.get("SUMMARY", ""))) else primaries).append(entry)
     out: list[tuple[str, dict[str, Any]]] = []
     for entry in sorted(primaries, key=lambda e: e["starts"]):
-        doc = {"team": team, "starts": entry["starts"], "ends": entry["ends"], "primary": entry["person"],
-               "source": "ical"}
+        doc = {
+            "team": team,
+            "starts": entry["starts"],
+            "ends": entry["ends"],
+            "primary": entry["person"],
+            "source": "ical",
+        }
         backup = next((s for s in secondaries if s["starts"] < entry["ends"] and s["ends"] > entry["starts"]), None)
         if backup:
             doc["secondary"] = backup["person"]
@@ -159,13 +172,17 @@ def shifts(calendar: Any, team: str, team_zone: str, people: dict[str, Person],
     return out
 
 
-def replace(db: Any, team: str, new: list[tuple[str, dict[str, Any]]], start: dt.datetime,
-            end: dt.datetime) -> tuple[list[str], list[str]]:
+def replace(
+    db: Any, team: str, new: list[tuple[str, dict[str, Any]]], start: dt.datetime, end: dt.datetime
+) -> tuple[list[str], list[str]]:
     """(ids to delete, ids to write) for the team's shifts in [start, end)."""
     from google.cloud.firestore_v1 import FieldFilter
 
-    query = (db.collection("shifts").where(filter=FieldFilter("team", "==", team))
-             .where(filter=FieldFilter("ends", ">", start)))
+    query = (
+        db.collection("shifts")
+        .where(filter=FieldFilter("team", "==", team))
+        .where(filter=FieldFilter("ends", ">", start))
+    )
     old = [doc.id for doc in query.stream(timeout=30) if (doc.to_dict() or {})["starts"] < end]
     keep = {ident for ident, _ in new}
     return [i for i in old if i not in keep], [ident for ident, _ in new]
@@ -175,7 +192,7 @@ def apply(db: Any, new: list[tuple[str, dict[str, Any]]], delete: list[str]) -> 
     ops: list[tuple[str, dict[str, Any] | None]] = [(i, None) for i in delete] + [(i, d) for i, d in new]
     for first in range(0, len(ops), 400):
         batch = db.batch()
-        for ident, doc in ops[first:first + 400]:
+        for ident, doc in ops[first : first + 400]:
             ref = db.collection("shifts").document(ident)
             if doc is None:
                 batch.delete(ref)

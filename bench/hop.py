@@ -8,6 +8,7 @@ and 16 (throughput), after a warm-up; plus in-process µs and, with valgrind, in
 
     .venv/bin/python bench/hop.py [--rounds 3] [--duration 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,12 +27,14 @@ import run
 
 
 def copy_without_declaration(dest: Path) -> Path:
-    shutil.copytree(run.ROOT, dest, ignore=shutil.ignore_patterns(".venv", ".local", ".git", "node_modules", "__pycache__"))
+    shutil.copytree(
+        run.ROOT, dest, ignore=shutil.ignore_patterns(".venv", ".local", ".git", "node_modules", "__pycache__")
+    )
     (dest / ".venv").symlink_to(run.ROOT / ".venv")
     module = dest / "intents" / "oncall_current.py"
     text = module.read_text()
     changed = re.sub(r'@intent\("oncall.current", blocking="firestore",', '@intent("oncall.current",', text)
-    assert changed != text, "oncall.current no longer declares blocking=\"firestore\""
+    assert changed != text, 'oncall.current no longer declares blocking="firestore"'
     module.write_text(changed)
     return dest
 
@@ -47,12 +50,15 @@ def main() -> int:
     log_dir = run.server_log_dir()
     load = " ".join(open("/proc/loadavg").read().split()[:3])
     with tempfile.TemporaryDirectory() as tmp:
-        variants = {"request thread (blocking=\"firestore\")": run.ROOT,
-                    "worker thread (no declaration)": copy_without_declaration(Path(tmp) / "hop")}
+        variants = {
+            'request thread (blocking="firestore")': run.ROOT,
+            "worker thread (no declaration)": copy_without_declaration(Path(tmp) / "hop"),
+        }
         emu = emulator_script.start()
         os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
         os.environ["GOOGLE_CLOUD_PROJECT"] = "watchkeeper-bench"
         from fulfillment import store
+
         seed.seed(store.client())
         samples: dict[str, dict[str, list]] = {v: {} for v in variants}
         try:
@@ -68,20 +74,23 @@ def main() -> int:
                 for variant in variants:
                     run.TARGETS["ours: oncall.current"] = variants[variant]
                     samples[variant].setdefault("cpu_us", []).append(
-                        run.cpu_us("ours: oncall.current", emu.host, 300, log_dir))
+                        run.cpu_us("ours: oncall.current", emu.host, 300, log_dir)
+                    )
             if instructions.available():
                 body = log_dir / "hop-body.json"
                 body.write_bytes(run.body_for("ours: oncall.current"))
                 for variant, path in variants.items():
-                    samples[variant]["instructions"] = [instructions.per_request(
-                        path, body, run.env_for("ours: oncall.current", emu.host))]
+                    samples[variant]["instructions"] = [
+                        instructions.per_request(path, body, run.env_for("ours: oncall.current", emu.host))
+                    ]
         finally:
             emu.stop()
     result = {v: {k: statistics.median(x) for k, x in figures.items()} for v, figures in samples.items()}
     out = run.BENCH / "results" / "hop.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"load": load, "rounds": args.rounds, "duration": args.duration, "results": result},
-                              indent=2))
+    out.write_text(
+        json.dumps({"load": load, "rounds": args.rounds, "duration": args.duration, "results": result}, indent=2)
+    )
     print(json.dumps(result, indent=2))
     return 0
 

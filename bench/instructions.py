@@ -13,6 +13,7 @@ start-up, imports and warm-up cancel out:
 its wrappers and after-request hooks) around the entry function: the CPU a request costs
 short of gunicorn's own parsing and socket work.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,9 +35,23 @@ def available() -> bool:
 def _collected(target_dir: Path, body_file: Path, n: int, env: dict, mode: str = "--once") -> int:
     with tempfile.TemporaryDirectory() as tmp:
         result = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", sys.executable,
-             str(BENCH / "inprocess.py"), str(target_dir), str(body_file), str(n), mode],
-            cwd=target_dir, capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, timeout=1800)
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={tmp}/cg.out",
+                sys.executable,
+                str(BENCH / "inprocess.py"),
+                str(target_dir),
+                str(body_file),
+                str(n),
+                mode,
+            ],
+            cwd=target_dir,
+            capture_output=True,
+            text=True,
+            env={**env, "PYTHONHASHSEED": "0"},
+            timeout=1800,
+        )
     match = re.search(r"Collected : (\d+)", result.stderr)
     if result.returncode or match is None:
         raise RuntimeError(f"callgrind failed for {target_dir}: {result.stderr[-2000:]}")
@@ -47,7 +62,9 @@ def per_request(target_dir: Path, body_file: Path, env: dict | None = None, serv
     """Per call of the entry function, or (`served`) of the whole WSGI app around it."""
     env = dict(os.environ if env is None else env)
     mode = "--once-served" if served else "--once"
-    return (_collected(target_dir, body_file, N2, env, mode) - _collected(target_dir, body_file, N1, env, mode)) / (N2 - N1)
+    return (_collected(target_dir, body_file, N2, env, mode) - _collected(target_dir, body_file, N1, env, mode)) / (
+        N2 - N1
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ which `bench/run.py` (and `--report-only`) puts into BENCHMARKS.md.
 
     .venv/bin/python bench/serving.py [--rounds 2] [--duration 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ def main() -> int:
     os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
     os.environ["GOOGLE_CLOUD_PROJECT"] = "watchkeeper-bench"
     from fulfillment import store
+
     seed.seed(store.client())
     samples: dict[tuple, dict[str, list]] = {}
     try:
@@ -45,23 +47,46 @@ def main() -> int:
             cases = [(w, t, r) for w, t in SETTINGS for r in REQUESTS]
             random.Random(round_number).shuffle(cases)
             for workers, threads, request in cases:
-                print(f"round {round_number + 1}/{args.rounds}: {workers}x{threads} {request}", file=sys.stderr, flush=True)
-                figures = run.serve_and_load(REQUESTS[request], emu.host, args.duration, 16, log_dir,
-                                             {"WORKERS": str(workers), "THREADS": str(threads)})
+                print(
+                    f"round {round_number + 1}/{args.rounds}: {workers}x{threads} {request}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                figures = run.serve_and_load(
+                    REQUESTS[request],
+                    emu.host,
+                    args.duration,
+                    16,
+                    log_dir,
+                    {"WORKERS": str(workers), "THREADS": str(threads)},
+                )
                 for key, value in figures.items():
                     samples.setdefault((workers, threads, request), {}).setdefault(key, []).append(value)
     finally:
         emu.stop()
     rows = []
     for (workers, threads, request), figures in samples.items():
-        rows.append({"workers": workers, "threads": threads, "request": request,
-                     **{k: statistics.median(v) for k, v in figures.items() if k in ("rps", "p50_ms", "p99_ms",
-                                                                                    "peak_rss_mib", "errors")}})
+        rows.append(
+            {
+                "workers": workers,
+                "threads": threads,
+                "request": request,
+                **{
+                    k: statistics.median(v)
+                    for k, v in figures.items()
+                    if k in ("rps", "p50_ms", "p99_ms", "peak_rss_mib", "errors")
+                },
+            }
+        )
     rows.sort(key=lambda r: (r["request"], -r["rps"]))
     best = {request: max((r for r in rows if r["request"] == request), key=lambda r: r["rps"]) for request in REQUESTS}
-    verdict = "Fastest by req/s: " + "; ".join(f"{request}: {b['workers']} × {b['threads']}" for request, b in best.items())
-    setting = (f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {args.rounds} interleaved rounds, wrk "
-               f"{args.duration:g} s × 16 connections, server pinned to one core; load average at start {load}.")
+    verdict = "Fastest by req/s: " + "; ".join(
+        f"{request}: {b['workers']} × {b['threads']}" for request, b in best.items()
+    )
+    setting = (
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {args.rounds} interleaved rounds, wrk "
+        f"{args.duration:g} s × 16 connections, server pinned to one core; load average at start {load}."
+    )
     out = run.BENCH / "results" / "serving.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"setting": setting, "rows": rows, "verdict": verdict}, indent=2))

@@ -1,4 +1,5 @@
 """Small readers for event payloads: plain values or None, never an exception."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,7 +35,7 @@ def rfc3339(value: Any) -> dt.datetime | None:
     head, dot, rest = stamp.partition(".")
     if dot:
         digits = "".join(c for c in rest if c.isdigit())
-        zone = rest[len(digits):]
+        zone = rest[len(digits) :]
         stamp = f"{head}.{digits[:6]}{zone}"
     try:
         moment = dt.datetime.fromisoformat(stamp)

@@ -10,6 +10,7 @@ never reopens). Closing never touches a human's acknowledgement or resolution.
 With the policy label `page: "true"`, a newly opened incident pages the service's on-call
 through the same path as a page asked for in conversation.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,9 @@ from oncall import clock, directory, pages, shifts
 from ._fields import epoch, mapping, text
 
 SOURCE = "Cloud Monitoring"
-ALERT_MESSAGE = N_("Incident {number} on {service}: {title}")    # a page's message, retold in the person's language
+ALERT_MESSAGE = N_("Incident {number} on {service}: {title}")  # a page's message, retold in the person's language
 SEVERITY = {"critical": 1, "error": 2, "warning": 3}
-_allocate = threading.Lock()      # numbers: one allocator per process; create() guards across instances
+_allocate = threading.Lock()  # numbers: one allocator per process; create() guards across instances
 
 
 def handle(message: Message) -> Result:
@@ -62,12 +63,12 @@ def handle(message: Message) -> Result:
             if state == "closed":
                 return Result(_close(number, incident), fields)
             if known.get("first_state") == "closed":
-                return Result("already_closed", fields)        # the open arrived after the close
+                return Result("already_closed", fields)  # the open arrived after the close
             fields["page"] = _page(number, incident, labels, service, key)
             return Result("duplicate", fields)
         opened = _open(alert_ref, alert_id, incident, labels, service.id, state)
         if opened is None:
-            continue                  # someone else recorded it or took the number: look again
+            continue  # someone else recorded it or took the number: look again
         number = fields["incident"] = opened
         if state == "open":
             fields["page"] = _page(number, incident, labels, service, key)
@@ -75,8 +76,9 @@ def handle(message: Message) -> Result:
     raise TimeoutError(f"alert {alert_id} kept changing under us")
 
 
-def _open(alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[str, str],
-          service_id: str, state: str) -> int | None:
+def _open(
+    alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[str, str], service_id: str, state: str
+) -> int | None:
     """Create incident N+1 and the alert link in one atomic write; None if either exists."""
     from google.api_core.exceptions import AlreadyExists, Conflict, FailedPrecondition
     from google.cloud.firestore_v1 import Query
@@ -85,23 +87,35 @@ def _open(alert_ref: Any, alert_id: str, incident: dict[str, Any], labels: dict[
     started = epoch(incident.get("started_at")) or clock.now()
     record: dict[str, Any] = {
         "title": text(incident.get("policy_name"), 200) or text(incident.get("summary"), 200) or "Alert",
-        "service": service_id, "severity": _severity(incident, labels), "status": "open",
-        "opened_at": started, "source": SOURCE, "alert_incident_id": alert_id,
-        "summary": text(incident.get("summary"), 1000), "url": text(incident.get("url"), 500),
-        "resource_type": text(mapping(incident.get("resource")).get("type"), 100)}
+        "service": service_id,
+        "severity": _severity(incident, labels),
+        "status": "open",
+        "opened_at": started,
+        "source": SOURCE,
+        "alert_incident_id": alert_id,
+        "summary": text(incident.get("summary"), 1000),
+        "url": text(incident.get("url"), 500),
+        "resource_type": text(mapping(incident.get("resource")).get("type"), 100),
+    }
     if state == "closed":
-        record.update({"status": "resolved", "resolved_by": SOURCE,
-                       "resolved_at": epoch(incident.get("ended_at")) or clock.now()})
+        record.update(
+            {"status": "resolved", "resolved_by": SOURCE, "resolved_at": epoch(incident.get("ended_at")) or clock.now()}
+        )
     with _allocate:
         if alert_ref.get(timeout=store.timeout()).exists:
             return None
-        top = list(db.collection("incidents").order_by("number", direction=Query.DESCENDING)
-                   .limit(1).stream(timeout=store.timeout()))
+        top = list(
+            db.collection("incidents")
+            .order_by("number", direction=Query.DESCENDING)
+            .limit(1)
+            .stream(timeout=store.timeout())
+        )
         number = int((top[0].to_dict() or {}).get("number", 0)) + 1 if top else 1
         batch = db.batch()
         batch.create(db.collection("incidents").document(str(number)), {**record, "number": number})
-        batch.create(alert_ref, {"number": number, "incident_id": alert_id, "first_state": state,
-                                 "first_seen": clock.now()})
+        batch.create(
+            alert_ref, {"number": number, "incident_id": alert_id, "first_state": state, "first_seen": clock.now()}
+        )
         try:
             batch.commit(timeout=store.timeout())
         except (AlreadyExists, Conflict, FailedPrecondition):
@@ -122,13 +136,15 @@ def _close(number: int, incident: dict[str, Any]) -> str:
             return "missing"
         if (snapshot.to_dict() or {}).get("status") == "resolved":
             return "duplicate"
-        changes = {"status": "resolved", "resolved_by": SOURCE,
-                   "resolved_at": epoch(incident.get("ended_at")) or clock.now()}
+        changes = {
+            "status": "resolved",
+            "resolved_by": SOURCE,
+            "resolved_at": epoch(incident.get("ended_at")) or clock.now(),
+        }
         try:
-            ref.update(changes, option=db.write_option(last_update_time=snapshot.update_time),
-                       timeout=store.timeout())
+            ref.update(changes, option=db.write_option(last_update_time=snapshot.update_time), timeout=store.timeout())
         except FailedPrecondition:
-            continue                  # a person acknowledged or resolved it meanwhile: look again
+            continue  # a person acknowledged or resolved it meanwhile: look again
         return "closed"
     raise TimeoutError(f"incident {number} kept changing under us")
 
@@ -140,8 +156,7 @@ def _severity(incident: dict[str, Any], labels: dict[str, str]) -> int:
     return SEVERITY.get(text(incident.get("severity")).lower(), 3)
 
 
-def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service: directory.Service,
-          key: str) -> str:
+def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service: directory.Service, key: str) -> str:
     """Page the on-call once per alert (the page id comes from the alert); '' when not asked."""
     if labels.get("page", "").lower() not in ("true", "yes", "1"):
         return ""
@@ -151,11 +166,20 @@ def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service
         return "nobody on call"
     page_key = "alert-" + key[:27]
     title = text(incident.get("policy_name"), 200) or text(incident.get("summary"), 200)
-    created = pages.create_page(page_key, {
-        "service": service.id, "oncall": shift.primary.get("name", ""), "incident": number,
-        "message": i18n.translate(i18n.DEFAULT, ALERT_MESSAGE, number=number, service=service.name, title=title),
-        "title": title, "service_name": service.name,
-        "by": f"{SOURCE} alert", "url": text(incident.get("url"), 500), "source": "alert"})
+    created = pages.create_page(
+        page_key,
+        {
+            "service": service.id,
+            "oncall": shift.primary.get("name", ""),
+            "incident": number,
+            "message": i18n.translate(i18n.DEFAULT, ALERT_MESSAGE, number=number, service=service.name, title=title),
+            "title": title,
+            "service_name": service.name,
+            "by": f"{SOURCE} alert",
+            "url": text(incident.get("url"), 500),
+            "source": "alert",
+        },
+    )
     if created or not _published(page_key):
         pages.publish(page_key, timeout=min(store.timeout(), 3.0))
     return page_key
@@ -164,4 +188,3 @@ def _page(number: int, incident: dict[str, Any], labels: dict[str, str], service
 def _published(page_key: str) -> bool:
     snapshot = store.client().collection("pages").document(page_key).get(timeout=store.timeout())
     return bool(snapshot.exists and (snapshot.to_dict() or {}).get("published_at"))
-

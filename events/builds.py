@@ -5,6 +5,7 @@ INTERNAL_ERROR / EXPIRED); QUEUED and WORKING are acknowledged and ignored. The 
 the build's `_SERVICE` substitution, else its trigger name, resolved like spoken names.
 The deploy's id is the build id, so a redelivered notification records nothing new.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,14 @@ from oncall import clock, directory
 
 from ._fields import mapping, rfc3339, text
 
-FINAL = {"SUCCESS": "succeeded", "FAILURE": "failed", "TIMEOUT": "timed_out", "CANCELLED": "cancelled",
-         "INTERNAL_ERROR": "failed", "EXPIRED": "cancelled"}
+FINAL = {
+    "SUCCESS": "succeeded",
+    "FAILURE": "failed",
+    "TIMEOUT": "timed_out",
+    "CANCELLED": "cancelled",
+    "INTERNAL_ERROR": "failed",
+    "EXPIRED": "cancelled",
+}
 
 
 def handle(message: Message) -> Result:
@@ -36,16 +43,31 @@ def handle(message: Message) -> Result:
     if service is None:
         raise Ignore(f"unknown service {wanted!r} (from the build's _SERVICE or trigger name)")
     fields["service"] = service.id
-    commit = (text(substitutions.get("COMMIT_SHA"), 64)
-              or text(mapping(mapping(build.get("sourceProvenance")).get("resolvedRepoSource")).get("commitSha"), 64))
-    version = (text(substitutions.get("TAG_NAME"), 100) or text(substitutions.get("SHORT_SHA"), 40)
-               or commit[:7] or fields["build"][:8])
+    commit = text(substitutions.get("COMMIT_SHA"), 64) or text(
+        mapping(mapping(build.get("sourceProvenance")).get("resolvedRepoSource")).get("commitSha"), 64
+    )
+    version = (
+        text(substitutions.get("TAG_NAME"), 100)
+        or text(substitutions.get("SHORT_SHA"), 40)
+        or commit[:7]
+        or fields["build"][:8]
+    )
     finished = rfc3339(build.get("finishTime")) or clock.now()
-    deploy = {"service": service.id, "version": version, "commit": commit, "status": FINAL[status],
-              "build_status": status, "by": f"Cloud Build ({trigger})" if trigger else "Cloud Build",
-              "trigger": trigger, "trigger_id": text(build.get("buildTriggerId"), 100),
-              "started_at": rfc3339(build.get("startTime")), "at": finished,
-              "log_url": text(build.get("logUrl"), 500), "build_id": fields["build"], "source": "cloud-build"}
+    deploy = {
+        "service": service.id,
+        "version": version,
+        "commit": commit,
+        "status": FINAL[status],
+        "build_status": status,
+        "by": f"Cloud Build ({trigger})" if trigger else "Cloud Build",
+        "trigger": trigger,
+        "trigger_id": text(build.get("buildTriggerId"), 100),
+        "started_at": rfc3339(build.get("startTime")),
+        "at": finished,
+        "log_url": text(build.get("logUrl"), 500),
+        "build_id": fields["build"],
+        "source": "cloud-build",
+    }
     from google.api_core.exceptions import AlreadyExists, Conflict
 
     ref = store.client().collection("deploys").document("build-" + fields["build"])

@@ -14,6 +14,7 @@ The text is in the paged person's language when the directory records one (peopl
 one without a catalog gets English, which more on-call people read than the asker's language),
 else in the asker's (the page's `language`, from the conversation), else English.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,7 @@ def handle(message: Message) -> Result:
     problem = _route_problem(route)
     if problem:
         attempt.update({"outcome": "no_route", "detail": problem})
-        ref.update({"status": "failed", "attempts": attempts + [attempt], "lease_until": None},
-                   timeout=store.timeout())
+        ref.update({"status": "failed", "attempts": attempts + [attempt], "lease_until": None}, timeout=store.timeout())
         raise Ignore(f"page {key} cannot be delivered: {problem}", fields)
     assert route is not None
     kind = str(route["kind"])
@@ -67,13 +67,28 @@ def handle(message: Message) -> Result:
     error = _send(route, page, language)
     if error is None:
         attempt["outcome"] = "delivered"
-        ref.update({"status": "delivered", "delivered_at": attempt["at"], "delivered_via": kind,
-                    "attempts": attempts + [attempt], "lease_until": None}, timeout=store.timeout())
+        ref.update(
+            {
+                "status": "delivered",
+                "delivered_at": attempt["at"],
+                "delivered_via": kind,
+                "attempts": attempts + [attempt],
+                "lease_until": None,
+            },
+            timeout=store.timeout(),
+        )
         return Result("delivered", fields)
     attempt.update({"outcome": "failed", "detail": error})
     final = len(attempts) + 1 >= pages.max_attempts()
-    ref.update({"status": "failed" if final else "retrying", "attempts": attempts + [attempt],
-                "last_error": error, "lease_until": None}, timeout=store.timeout())
+    ref.update(
+        {
+            "status": "failed" if final else "retrying",
+            "attempts": attempts + [attempt],
+            "last_error": error,
+            "lease_until": None,
+        },
+        timeout=store.timeout(),
+    )
     fields.update({"outcome": "delivery_failed", "attempts": len(attempts) + 1, "final": final})
     raise Retry(f"delivery to {kind} failed: {error}", fields)
 
@@ -105,8 +120,11 @@ def _claim(key: str, fields: dict[str, Any]) -> tuple[dict[str, Any], Any] | str
             raise Retry(f"page {key} is being delivered by another attempt")
         lease_until = clock.now() + dt.timedelta(seconds=_timeout_s() + 20)
         try:
-            ref.update({"status": "delivering", "lease_until": lease_until},
-                       option=db.write_option(last_update_time=snapshot.update_time), timeout=store.timeout())
+            ref.update(
+                {"status": "delivering", "lease_until": lease_until},
+                option=db.write_option(last_update_time=snapshot.update_time),
+                timeout=store.timeout(),
+            )
         except FailedPrecondition:
             continue
         return page, ref
@@ -127,6 +145,7 @@ def _route_problem(route: dict[str, Any] | None) -> str:
 
 def text_of(page: dict[str, Any], language: str = i18n.DEFAULT) -> str:
     """What the person reads, in `language`: the message, who asked, how to acknowledge."""
+
     def say(sentence: str, /, **values: Any) -> str:
         return i18n.translate(language, sentence, **values)
 
@@ -135,18 +154,25 @@ def text_of(page: dict[str, Any], language: str = i18n.DEFAULT) -> str:
         platform, user = by.split(":", 1)
         asker = say(N_("{platform} user {user}"), platform=platform.replace("_", " "), user=user)
     elif " " in by:
-        asker = by                                   # a name, or "Cloud Monitoring alert"
+        asker = by  # a name, or "Cloud Monitoring alert"
     else:
-        asker = say(N_("someone talking to Watchkeeper") if by else N_("someone"))   # a session pseudonym
+        asker = say(N_("someone talking to Watchkeeper") if by else N_("someone"))  # a session pseudonym
     number = page.get("incident")
-    ack = (say(N_('Please acknowledge it by telling Watchkeeper "acknowledge incident {number}".'), number=number)
-           if number else say(N_("Please acknowledge by replying to whoever asked.")))
+    ack = (
+        say(N_('Please acknowledge it by telling Watchkeeper "acknowledge incident {number}".'), number=number)
+        if number
+        else say(N_("Please acknowledge by replying to whoever asked."))
+    )
     link = f" {page['url']}" if page.get("url") else ""
     message = page.get("message", "")
-    if page.get("source") == "alert" and "title" in page:              # told again in the person's language
+    if page.get("source") == "alert" and "title" in page:  # told again in the person's language
         message = say(ALERT_MESSAGE, number=number, service=page.get("service_name", ""), title=page["title"])
-    head = say(N_("Page for {oncall} ({service}): {message}"), oncall=page.get("oncall") or say(N_("the on-call")),
-               service=page.get("service", ""), message=message)
+    head = say(
+        N_("Page for {oncall} ({service}): {message}"),
+        oncall=page.get("oncall") or say(N_("the on-call")),
+        service=page.get("service", ""),
+        message=message,
+    )
     asked = say(N_("Asked by {asker}."), asker=asker)
     return f"{head}{link}\n{asked} {ack}"
 
@@ -161,13 +187,17 @@ def _send(route: dict[str, Any], page: dict[str, Any], language: str = i18n.DEFA
         body: dict[str, Any] = {"text": text}
     else:
         body = {"text": text, "page": {k: page.get(k) for k in ("service", "oncall", "message", "by", "incident")}}
-    request = urllib.request.Request(str(route["url"]), data=json.dumps(body, default=str).encode(),
-                                     headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
+    request = urllib.request.Request(
+        str(route["url"]),
+        data=json.dumps(body, default=str).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
     try:
         with urllib.request.urlopen(request, timeout=_timeout_s()) as response:
             response.read(4096)
             return None
     except urllib.error.HTTPError as exc:
         return f"receiver answered {exc.code}"
-    except (TimeoutError, OSError) as exc:          # refused, unreachable, no answer in time
+    except (TimeoutError, OSError) as exc:  # refused, unreachable, no answer in time
         return f"receiver unreachable ({type(exc).__name__})"

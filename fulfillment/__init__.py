@@ -7,6 +7,7 @@ request path (`webhook.start`, `webhook.handle`), its intents and event handlers
 formatting, the database, the warm-up, push events and settings. Everything else is the
 framework's own (tests/test_layers.py holds both rules).
 """
+
 from fulfillment.app import App, configure
 from fulfillment.entities import entity
 from fulfillment.reply import Button, ListItem, Reply
@@ -18,5 +19,20 @@ from fulfillment.turn import Turn, as_text
 
 PUBLIC_MODULES = ("webhook", "i18n", "fmt", "store", "warmup", "push", "settings")
 
-__all__ = ["App", "Button", "ListItem", "Param", "Reply", "Turn", "as_text", "configure", "entity",
-           "hash_session", "intent", "prompt_for", "recent_stats", "section", "setting"]
+__all__ = [
+    "App",
+    "Button",
+    "ListItem",
+    "Param",
+    "Reply",
+    "Turn",
+    "as_text",
+    "configure",
+    "entity",
+    "hash_session",
+    "intent",
+    "prompt_for",
+    "recent_stats",
+    "section",
+    "setting",
+]

@@ -12,6 +12,7 @@ settings but its own. An application changes that once, from its entry module:
 line (`python -m fulfillment`) looks for the same `App` as the attribute `APP` of the first
 intent package, so the agent it exports is described the way the deployed function is.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,14 +33,15 @@ MESSAGES = {
 class App:
     """An application's identity and wording; every field has a neutral default.
 
-        APP = App(name="pizzeria", realm="pizzeria", messages={"db_unavailable": N_("The oven is down.")})
+    APP = App(name="pizzeria", realm="pizzeria", messages={"db_unavailable": N_("The oven is down.")})
     """
-    name: str = "fulfillment-agent"                  # the agent's display name when exported
+
+    name: str = "fulfillment-agent"  # the agent's display name when exported
     description: str = "A Dialogflow agent (generated from its intents; do not edit in the console)"
-    realm: str = "webhook"                           # the basic-auth realm in a 401
-    messages: dict[str, str] = field(default_factory=dict)     # rewording of MESSAGES, by key
-    settings: tuple[type, ...] = ()                  # the app's own settings sections
-    locale_dir: str = ""                             # its gettext catalogs (none: English only)
+    realm: str = "webhook"  # the basic-auth realm in a 401
+    messages: dict[str, str] = field(default_factory=dict)  # rewording of MESSAGES, by key
+    settings: tuple[type, ...] = ()  # the app's own settings sections
+    locale_dir: str = ""  # its gettext catalogs (none: English only)
 
     def message(self, kind: str) -> str:
         return self.messages.get(kind) or MESSAGES[kind]
@@ -51,7 +53,7 @@ _current = App()
 def configure(app: App) -> App:
     """Make `app` the application; read every settings section now (SettingsError if bad).
 
-        fulfillment.configure(intents.APP)        # once, in main.py, before serving
+    fulfillment.configure(intents.APP)        # once, in main.py, before serving
     """
     global _current
     unknown = set(app.messages) - set(MESSAGES)
@@ -92,8 +94,10 @@ def load_for_command_line() -> list[str]:
     except ModuleNotFoundError as missing:
         if missing.name not in packages:
             raise
-        raise SystemExit(f"no intent package {missing.name!r} here: set INTENT_PACKAGES to your app's "
-                         "package (comma-separated), or run from the folder that holds it") from None
+        raise SystemExit(
+            f"no intent package {missing.name!r} here: set INTENT_PACKAGES to your app's "
+            "package (comma-separated), or run from the folder that holds it"
+        ) from None
     declared = getattr(importlib.import_module(packages[0]), "APP", None) if packages else None
     if isinstance(declared, App):
         configure(declared)

@@ -13,6 +13,7 @@ built from another one, so nothing the late thread does can reach it. Firestore 
 by the late thread fail fast, because `store` gives each RPC the time that is left (none,
 by then).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fulfillment")
 
+
 class Handled(NamedTuple):
     """A handler's Reply and how it went (a named tuple: one is made per request)."""
 
@@ -53,17 +55,24 @@ def call(chosen: router.Intent, turn: Turn) -> Handled:
     """Run the handler; whatever it does (raise, return junk) becomes a Reply and its outcome word."""
     try:
         reply = chosen.handler(turn)
-    except Exception as exc:          # noqa: BLE001 - every failure becomes a polite answer
-        if store.is_misconfigured(exc):      # the user hears the database sentence; we get the fix
-            return Handled(apology(Outcome.DB_UNAVAILABLE), Outcome.MISCONFIGURED,
-                           f"{type(exc).__name__}: {str(exc)[:300]} -- {store.MISCONFIGURED_FIX}")
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a polite answer
+        if store.is_misconfigured(exc):  # the user hears the database sentence; we get the fix
+            return Handled(
+                apology(Outcome.DB_UNAVAILABLE),
+                Outcome.MISCONFIGURED,
+                f"{type(exc).__name__}: {str(exc)[:300]} -- {store.MISCONFIGURED_FIX}",
+            )
         if store.is_unavailable(exc):
-            return Handled(apology(Outcome.DB_UNAVAILABLE), Outcome.DB_UNAVAILABLE,
-                           f"{type(exc).__name__}: {exc}"[:500])
+            return Handled(
+                apology(Outcome.DB_UNAVAILABLE), Outcome.DB_UNAVAILABLE, f"{type(exc).__name__}: {exc}"[:500]
+            )
         return Handled(apology(Outcome.HANDLER_ERROR), Outcome.HANDLER_ERROR, traceback.format_exc())
     if not isinstance(reply, Reply):
-        return Handled(apology(Outcome.HANDLER_ERROR), Outcome.HANDLER_ERROR,
-                       f"handler {chosen.handler.__name__} returned {type(reply).__name__}, not a Reply")
+        return Handled(
+            apology(Outcome.HANDLER_ERROR),
+            Outcome.HANDLER_ERROR,
+            f"handler {chosen.handler.__name__} returned {type(reply).__name__}, not a Reply",
+        )
     return Handled(reply, Outcome.FALLBACK if chosen.fallback else Outcome.OK)
 
 
@@ -77,6 +86,7 @@ def _workers() -> ThreadPoolExecutor:
     with _pool_lock:
         if _pool is None:
             from concurrent.futures import ThreadPoolExecutor
+
             _pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="handler")
     return _pool
 
@@ -89,21 +99,22 @@ def run(chosen: router.Intent, turn: Turn, measure: timing.Measure) -> Handled:
     """The handler's outcome, or a polite timeout once the measure's deadline passes."""
     started = time.perf_counter()
     try:
-        if chosen.inline or (chosen.on_request_thread and store.healthy()):   # router.intent(blocking=...)
+        if chosen.inline or (chosen.on_request_thread and store.healthy()):  # router.intent(blocking=...)
             token = store.on_request_thread.set(True)
             try:
                 result = call(chosen, turn)
             finally:
                 store.on_request_thread.reset(token)
-            if result.outcome == Outcome.DB_UNAVAILABLE and measure.remaining() <= 0:    # as the worker path
-                return Handled(apology(Outcome.TIMEOUT), Outcome.TIMEOUT, "firestore")           # would say it
+            if result.outcome == Outcome.DB_UNAVAILABLE and measure.remaining() <= 0:  # as the worker path
+                return Handled(apology(Outcome.TIMEOUT), Outcome.TIMEOUT, "firestore")  # would say it
             return result
-        context = contextvars.copy_context()     # the handler thread sees this request's Measure
+        context = contextvars.copy_context()  # the handler thread sees this request's Measure
         future = _workers().submit(context.run, call, chosen, turn)
         try:
             return future.result(timeout=max(measure.remaining(), 0.0))
-        except TimeoutError:                   # concurrent.futures' is the builtin since 3.11
-            return Handled(apology(Outcome.TIMEOUT), Outcome.TIMEOUT,
-                           "firestore" if store.in_flight(measure) else "handler")
+        except TimeoutError:  # concurrent.futures' is the builtin since 3.11
+            return Handled(
+                apology(Outcome.TIMEOUT), Outcome.TIMEOUT, "firestore" if store.in_flight(measure) else "handler"
+            )
     finally:
         measure.add("handler", started)

@@ -1,6 +1,7 @@
 """Custom entity types: declared in the code next to the intents that use them, exported
 with the agent (ES and CX), never consulted when serving a turn (Dialogflow resolves them).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,8 +33,12 @@ class EntityType:
 _entities: dict[str, EntityType] = {}
 
 
-def entity(name: str, entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]],
-           fuzzy: bool = True, translations: Mapping[str, Mapping[str, list[str]]] | None = None) -> EntityType:
+def entity(
+    name: str,
+    entries: Mapping[str, list[str]] | Callable[[], Mapping[str, list[str]]],
+    fuzzy: bool = True,
+    translations: Mapping[str, Mapping[str, list[str]]] | None = None,
+) -> EntityType:
     """Declare a custom entity type, referenced by intents as "@name". `entries` maps each
     value to its synonyms, or is a function returning that map (called only when exporting);
     `translations` adds synonyms per language: {"de": {"1": ["kritisch"]}}.

@@ -8,6 +8,7 @@ exactly Babel's English forms ("Fri 09:00", "50 minutes ago", "99.9%"), so Engli
 never pays for Babel. Everything here is a pure function of its arguments and
 `i18n.current()`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ def _zone(timezone: str) -> Any:
 
     try:
         return ZoneInfo(timezone or "UTC")
-    except Exception:                 # an unknown zone name in the data: fall back to UTC
+    except Exception:  # an unknown zone name in the data: fall back to UTC
         return ZoneInfo("UTC")
 
 
@@ -43,8 +44,12 @@ def weekday_time(moment: dt.datetime, timezone: str) -> str:
 def window(starts: dt.datetime, ends: dt.datetime, timezone: str) -> str:
     """'Fri 09:00 to Sat 09:00 CET' in the person's own time zone and the caller's language."""
     end = ends.astimezone(_zone(timezone))
-    return _("{start} to {end} {zone}", start=weekday_time(starts, timezone), end=weekday_time(ends, timezone),
-             zone=end.tzname() or "")
+    return _(
+        "{start} to {end} {zone}",
+        start=weekday_time(starts, timezone),
+        end=weekday_time(ends, timezone),
+        zone=end.tzname() or "",
+    )
 
 
 def ago(moment: dt.datetime, now: dt.datetime) -> str:
@@ -59,8 +64,7 @@ def ago(moment: dt.datetime, now: dt.datetime) -> str:
                 return f"{n} {unit}{'s' if n != 1 else ''} ago"
     from babel.dates import format_timedelta
 
-    return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, threshold=1,
-                            locale=i18n.current())
+    return format_timedelta(-dt.timedelta(seconds=seconds), add_direction=True, threshold=1, locale=i18n.current())
 
 
 def join(items: Sequence[str], style: Literal["standard", "or"] = "standard") -> str:

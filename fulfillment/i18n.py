@@ -12,6 +12,7 @@ The language comes from the request (ES `queryResult.languageCode`, CX `language
 `use()` sets it for the current request; the handler thread inherits it (deadline.run
 copies the context).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -22,7 +23,7 @@ from typing import Any
 
 DEFAULT = "en"
 DOMAIN = "messages"
-_locale_dir: Path | None = None          # set by fulfillment.configure (App.locale_dir / LOCALE_DIR)
+_locale_dir: Path | None = None  # set by fulfillment.configure (App.locale_dir / LOCALE_DIR)
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT)
 
@@ -126,8 +127,13 @@ def from_body(body: Any) -> str:
     if not isinstance(body, dict):
         return DEFAULT
     query = body.get("queryResult") or body.get("query_result")
-    for source, key in ((query, "languageCode"), (query, "language_code"), (body, "languageCode"),
-                        (body, "language_code"), (body, "lang")):
+    for source, key in (
+        (query, "languageCode"),
+        (query, "language_code"),
+        (body, "languageCode"),
+        (body, "language_code"),
+        (body, "lang"),
+    ):
         if isinstance(source, dict) and isinstance(source.get(key), str):
             return negotiate(source[key])
     return DEFAULT

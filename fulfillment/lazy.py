@@ -6,6 +6,7 @@ that builds the dict and calls it the first time anything reads the mapping. The
 must be pure (two threads racing to the first read may both call it; either result is the
 same), and is kept, so there is no ordering between the two fields to get wrong.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView

@@ -20,6 +20,7 @@ accepted unauthenticated only when running against emulators (FIRESTORE_EMULATOR
 set); in production an unconfigured push door refuses everything (503), unless
 `PUSH_ALLOW_UNAUTHENTICATED=1`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -78,6 +79,7 @@ class Message:
 @dataclass
 class Result:
     """What a handler reports: the outcome word for the log, and fields worth logging."""
+
     outcome: str = "ok"
     fields: dict[str, Any] = field(default_factory=dict)
 
@@ -98,9 +100,11 @@ class PushConfig:
 
 def config() -> PushConfig:
     cfg = settings()
-    return PushConfig(audience_base=cfg.push_audience_base.rstrip("/"),
-                      emails=tuple(e.lower() for e in cfg.push_service_accounts),
-                      allow_unauthenticated=cfg.push_allow_unauthenticated)
+    return PushConfig(
+        audience_base=cfg.push_audience_base.rstrip("/"),
+        emails=tuple(e.lower() for e in cfg.push_service_accounts),
+        allow_unauthenticated=cfg.push_allow_unauthenticated,
+    )
 
 
 def is_push(environ: Mapping[str, Any]) -> bool:
@@ -113,12 +117,11 @@ def check(request: Any, path: str) -> None:
     if not cfg.configured:
         if settings().production and not cfg.allow_unauthenticated:
             raise NotConfigured("push authentication is not configured; refusing to serve")
-        return                       # emulators (local run, tests): the emulator signs nothing
+        return  # emulators (local run, tests): the emulator signs nothing
     authorization = request.headers.get("Authorization", "")
     if authorization[:7].lower() != "bearer ":
         raise auth.Unauthorized("push without a bearer token", bearer=True)
-    expected = auth.AuthConfig(audience=cfg.audience_base + path, emails=cfg.emails,
-                               certs_url=auth.config().certs_url)
+    expected = auth.AuthConfig(audience=cfg.audience_base + path, emails=cfg.emails, certs_url=auth.config().certs_url)
     try:
         auth.verify_id_token(authorization[7:].strip(), expected)
     except auth.Unauthorized as rejected:
@@ -141,11 +144,14 @@ def envelope(body: Any) -> Message:
     if not isinstance(attributes, dict):
         attributes = {}
     attempt = body.get("deliveryAttempt")
-    return Message(data=data, attributes={str(k): str(v) for k, v in attributes.items()},
-                   message_id=str(message.get("messageId") or message.get("message_id") or ""),
-                   subscription=str(body.get("subscription", ""))[:300],
-                   delivery_attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 0,
-                   publish_time=str(message.get("publishTime") or message.get("publish_time") or ""))
+    return Message(
+        data=data,
+        attributes={str(k): str(v) for k, v in attributes.items()},
+        message_id=str(message.get("messageId") or message.get("message_id") or ""),
+        subscription=str(body.get("subscription", ""))[:300],
+        delivery_attempt=attempt if isinstance(attempt, int) and not isinstance(attempt, bool) else 0,
+        publish_time=str(message.get("publishTime") or message.get("publish_time") or ""),
+    )
 
 
 def budget_s() -> float:
@@ -159,7 +165,7 @@ def serve(request: Any, measure: timing.Measure, handlers: Mapping[str, Handler]
     webhook: a refusal its status, a bug 500 (Pub/Sub redelivers)."""
     measure.deadline = measure.started + budget_s()
     path = str(request.environ.get("PATH_INFO", ""))
-    name = path[len(PREFIX):].strip("/")
+    name = path[len(PREFIX) :].strip("/")
     measure.fields["event"] = name
     try:
         handler = handlers.get(name)

@@ -8,6 +8,7 @@ A Reply is immutable: every method returns a new one. A handler that runs past t
 therefore cannot change a reply that is already on its way out. Rendering (which JSON each
 dialect and surface gets) lives in `es.py` and `cx.py`.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -41,7 +42,7 @@ class Chips:
 class Button:
     """A link button on a card.
 
-        Reply.card("Checkout", buttons=[Button("Status page", "https://status.example.com/checkout")])
+    Reply.card("Checkout", buttons=[Button("Status page", "https://status.example.com/checkout")])
     """
 
     title: str
@@ -66,12 +67,12 @@ class Image:
 class ListItem:
     """One entry of `Reply.list`; `key` is what selecting it says back (defaults to the title).
 
-        ListItem("#42 Visa failing", "sev 1, payments", key="incident 42")
+    ListItem("#42 Visa failing", "sev 1, payments", key="incident 42")
     """
 
     title: str
     description: str = ""
-    key: str = ""            # what selecting it says back (ES option key / a chip's text)
+    key: str = ""  # what selecting it says back (ES option key / a chip's text)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class ContextSet:
 @dataclass(frozen=True)
 class Memory:
     """Something to recall on later turns (`Reply.remember`); lifespan 0 forgets it."""
+
     name: str
     lifespan: int
     values: Mapping[str, Any] = field(default_factory=dict)
@@ -125,7 +127,7 @@ class Followup:
 @dataclass(frozen=True)
 class FormParameterState:
     name: str
-    state: str                     # "EMPTY" / "INVALID" / "FILLED" (CX ParameterState)
+    state: str  # "EMPTY" / "INVALID" / "FILLED" (CX ParameterState)
     value: Any = None
     required: bool | None = None
 
@@ -155,16 +157,16 @@ class Reply:
     for the caller's surface (console, Messenger, Slack, Telegram, Assistant, telephony)."""
 
     messages: tuple[Message, ...] = ()
-    contexts: tuple[ContextSet, ...] = ()          # ES: set (lifespan 0 deletes)
-    memories: tuple[Memory, ...] = ()              # either dialect: remembered / forgotten
-    followup: Followup | None = None               # ES followup event
+    contexts: tuple[ContextSet, ...] = ()  # ES: set (lifespan 0 deletes)
+    memories: tuple[Memory, ...] = ()  # either dialect: remembered / forgotten
+    followup: Followup | None = None  # ES followup event
     session_params: Mapping[str, Any] = field(default_factory=dict)  # CX; a None value deletes
-    form: tuple[FormParameterState, ...] = ()       # CX form parameter states
+    form: tuple[FormParameterState, ...] = ()  # CX form parameter states
     target_page: str = ""
     target_flow: str = ""
-    merge: str = ""                                # CX: "APPEND" or "REPLACE"
-    end: bool = False                              # end the conversation / interaction
-    handoff: Mapping[str, Any] | None = None       # CX live agent hand-off metadata
+    merge: str = ""  # CX: "APPEND" or "REPLACE"
+    end: bool = False  # end the conversation / interaction
+    handoff: Mapping[str, Any] | None = None  # CX live agent hand-off metadata
 
     def _add(self, message: Message) -> "Reply":
         return replace(self, messages=self.messages + (message,))
@@ -174,7 +176,7 @@ class Reply:
     def say(self, *texts: str) -> "Reply":
         """One text bubble per argument.
 
-            Reply.say("Ana is on call.", "She is in Lisbon.")
+        Reply.say("Ana is on call.", "She is in Lisbon.")
         """
         reply = self
         for text in texts:
@@ -185,7 +187,7 @@ class Reply:
     def speak(self, ssml: str, display: str = "") -> "Reply":
         """Speech with SSML for voice surfaces; `display` is shown on screens (defaults to the SSML's words).
 
-            Reply.speak("Ana is on call.<break time='300ms'/>Page her?", display="Ana is on call. Page her?")
+        Reply.speak("Ana is on call.<break time='300ms'/>Page her?", display="Ana is on call. Page her?")
         """
         ssml = ssml if ssml.lstrip().startswith("<speak>") else f"<speak>{ssml}</speak>"
         return self._add(Speech(ssml, display or strip_ssml(ssml)))
@@ -194,16 +196,17 @@ class Reply:
     def chips(self, *labels: str) -> "Reply":
         """Suggestion chips (quick replies); empty labels are dropped.
 
-            Reply.say("Anything else?").chips("Open incidents", "Who is on call")
+        Reply.say("Anything else?").chips("Open incidents", "Who is on call")
         """
         return self._add(Chips(tuple(str(label) for label in labels if label)))
 
     @_Starter
-    def card(self, title: str, subtitle: str = "", image_url: str = "",
-             buttons: tuple[Button, ...] | list[Button] = ()) -> "Reply":
+    def card(
+        self, title: str, subtitle: str = "", image_url: str = "", buttons: tuple[Button, ...] | list[Button] = ()
+    ) -> "Reply":
         """A card with optional subtitle, image and link buttons.
 
-            Reply.card("Checkout: degraded", "SLO 99.95%", buttons=[Button("Dashboard", "https://...")])
+        Reply.card("Checkout: degraded", "SLO 99.95%", buttons=[Button("Dashboard", "https://...")])
         """
         return self._add(Card(title, subtitle, image_url, tuple(buttons)))
 
@@ -211,7 +214,7 @@ class Reply:
     def image(self, url: str, alt: str = "") -> "Reply":
         """An image, with alt text for screen readers and text-only surfaces.
 
-            Reply.image("https://example.com/graph.png", "Error rate, last hour")
+        Reply.image("https://example.com/graph.png", "Error rate, last hour")
         """
         return self._add(Image(url, alt))
 
@@ -219,7 +222,7 @@ class Reply:
     def list(self, title: str, items: Sequence[ListItem]) -> "Reply":
         """A selectable list; selecting an item says its `key` (or title) back.
 
-            Reply.list("Open incidents", [ListItem("#42 Visa failing", "sev 1", key="incident 42")])
+        Reply.list("Open incidents", [ListItem("#42 Visa failing", "sev 1", key="incident 42")])
         """
         return self._add(ItemList(title, tuple(items)))
 
@@ -227,7 +230,7 @@ class Reply:
     def link(self, title: str, url: str) -> "Reply":
         """A link-out suggestion (a button that opens a URL).
 
-            Reply.say("Runbook:").link("Open the runbook", "https://runbooks.example.com/payments")
+        Reply.say("Runbook:").link("Open the runbook", "https://runbooks.example.com/payments")
         """
         return self._add(LinkOut(title, url))
 
@@ -257,7 +260,7 @@ class Reply:
     def forget(self, name: str) -> "Reply":
         """Drop what was remembered under `name` (ES: the context; CX: the session parameter).
 
-            Reply.say("OK, nothing sent.").forget("page-pending")
+        Reply.say("OK, nothing sent.").forget("page-pending")
         """
         return self.remember(name, 0)
 
@@ -275,7 +278,7 @@ class Reply:
     def delete_context(self, name: str) -> "Reply":
         """Delete an ES context (lifespan 0).
 
-            Reply.say("Cancelled.").delete_context("page-pending")
+        Reply.say("Cancelled.").delete_context("page-pending")
         """
         return self.set_context(name, 0)
 
@@ -283,7 +286,7 @@ class Reply:
     def followup_event(self, event: str, language: str = "", **parameters: Any) -> "Reply":
         """Trigger an ES follow-up event (Dialogflow then matches the intent listening for it).
 
-            Reply.followup_event("page-confirmed", service="checkout")
+        Reply.followup_event("page-confirmed", service="checkout")
         """
         return replace(self, followup=Followup(event, parameters, language))
 
@@ -291,7 +294,7 @@ class Reply:
     def set_session(self, **parameters: Any) -> "Reply":
         """CX session parameters; pass None to delete one.
 
-            Reply.say("Noted.").set_session(service="checkout", pending=None)
+        Reply.say("Noted.").set_session(service="checkout", pending=None)
         """
         return replace(self, session_params={**self.session_params, **parameters})
 
@@ -299,7 +302,7 @@ class Reply:
     def form_state(self, name: str, state: str, value: Any = None, required: bool | None = None) -> "Reply":
         """Report a CX form parameter's state (EMPTY, INVALID or FILLED) back to the page.
 
-            Reply.say("That is not an incident number.").form_state("number", "INVALID", required=True)
+        Reply.say("That is not an incident number.").form_state("number", "INVALID", required=True)
         """
         state = {"VALID": "FILLED"}.get(state.upper(), state.upper())
         if state not in ("EMPTY", "INVALID", "FILLED"):
@@ -310,7 +313,7 @@ class Reply:
     def goto(self, page: str = "", flow: str = "") -> "Reply":
         """Move a CX session to another page and/or flow (full resource names).
 
-            Reply.say("Let's page someone.").goto(page="projects/.../flows/.../pages/page-confirm")
+        Reply.say("Let's page someone.").goto(page="projects/.../flows/.../pages/page-confirm")
         """
         return replace(self, target_page=page, target_flow=flow)
 
@@ -318,7 +321,7 @@ class Reply:
     def merge_behavior(self, behavior: str) -> "Reply":
         """CX: whether these messages are added to ("APPEND") or replace ("REPLACE") the agent's own.
 
-            Reply.say("Only this.").merge_behavior("REPLACE")
+        Reply.say("Only this.").merge_behavior("REPLACE")
         """
         return replace(self, merge=behavior.upper())
 
@@ -335,7 +338,7 @@ class Reply:
     def hand_off(self, **metadata: Any) -> "Reply":
         """Hand the CX conversation to a live agent, with metadata for the agent desk.
 
-            Reply.say("Connecting you to a person.").hand_off(queue="sre")
+        Reply.say("Connecting you to a person.").hand_off(queue="sre")
         """
         return replace(self, handoff=metadata)
 
@@ -344,15 +347,14 @@ class Reply:
     def texts(self) -> builtins.list[str]:
         """What a screen shows as plain text, in order.
 
-            assert Reply.say("Hi").chips("Help").texts == ["Hi"]
+        assert Reply.say("Hi").chips("Help").texts == ["Hi"]
         """
-        return [m.text if isinstance(m, Text) else m.display
-                for m in self.messages if isinstance(m, (Text, Speech))]
+        return [m.text if isinstance(m, Text) else m.display for m in self.messages if isinstance(m, (Text, Speech))]
 
     def without(self, kind: type) -> "Reply":
         """The same reply without messages of one kind (e.g. for a surface that cannot show them).
 
-            Reply.say("Hi").chips("Help").without(Chips)
+        Reply.say("Hi").chips("Help").without(Chips)
         """
         return replace(self, messages=tuple(m for m in self.messages if not isinstance(m, kind)))
 

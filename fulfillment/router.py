@@ -6,6 +6,7 @@
 The same declaration feeds the router (ES display name and CX tag alike), the startup
 check, the health endpoint and the agent export.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,7 +33,7 @@ class Param:
                 "severity": Param("@sys.number")}
     """
 
-    entity: str                        # "@service", "@sys.number", ...
+    entity: str  # "@service", "@sys.number", ...
     required: bool = False
     prompt: str = ""
     is_list: bool = False
@@ -45,15 +46,15 @@ class Intent:
     phrases: tuple[str, ...] = ()
     params: Mapping[str, Param] = field(default_factory=dict)
     input_contexts: tuple[str, ...] = ()
-    output_contexts: tuple[tuple[str, int], ...] = ()      # (name, lifespan)
+    output_contexts: tuple[tuple[str, int], ...] = ()  # (name, lifespan)
     events: tuple[str, ...] = ()
-    parent: str = ""                   # followup intents: the parent's name
-    aliases: tuple[str, ...] = ()      # other display names routed here ("Default Welcome Intent")
-    fallback: bool = False             # the handler for unknown intents and ES fallback
+    parent: str = ""  # followup intents: the parent's name
+    aliases: tuple[str, ...] = ()  # other display names routed here ("Default Welcome Intent")
+    fallback: bool = False  # the handler for unknown intents and ES fallback
     webhook: bool = True
-    inline: bool = False               # no I/O: run on the request thread (see deadline.run)
-    translated_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)   # language -> phrases
-    blocking: str = "any"              # what it may wait on: "any", "firestore" or "none"
+    inline: bool = False  # no I/O: run on the request thread (see deadline.run)
+    translated_phrases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # language -> phrases
+    blocking: str = "any"  # what it may wait on: "any", "firestore" or "none"
 
     def phrases_in(self, language: str) -> tuple[str, ...]:
         """Training phrases for one language: `phrases` are the default language's."""
@@ -71,11 +72,21 @@ _intents: dict[str, Intent] = {}
 _lookup: dict[str, Intent] = {}
 
 
-def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = (),
-           params: Mapping[str, Param] | None = None,
-           input_contexts: Iterable[str] = (), output_contexts: Iterable[str | tuple[str, int]] = (),
-           events: Iterable[str] = (), parent: str = "", aliases: Iterable[str] = (), fallback: bool = False,
-           webhook: bool = True, inline: bool = False, blocking: str = "any") -> Callable[[Handler], Handler]:
+def intent(
+    name: str,
+    *,
+    phrases: Iterable[str] | Mapping[str, Iterable[str]] = (),
+    params: Mapping[str, Param] | None = None,
+    input_contexts: Iterable[str] = (),
+    output_contexts: Iterable[str | tuple[str, int]] = (),
+    events: Iterable[str] = (),
+    parent: str = "",
+    aliases: Iterable[str] = (),
+    fallback: bool = False,
+    webhook: bool = True,
+    inline: bool = False,
+    blocking: str = "any",
+) -> Callable[[Handler], Handler]:
     """Declare an intent and register the decorated function as its handler. `phrases` mark
     parameters as `[text](param)`; the declaration also feeds the agent export and /healthz.
 
@@ -100,20 +111,35 @@ def intent(name: str, *, phrases: Iterable[str] | Mapping[str, Iterable[str]] = 
         raise ValueError(f"intent {name!r}: blocking={blocking!r}, expected one of {', '.join(BLOCKING)}")
 
     by_language: dict[str, tuple[str, ...]] = (
-        {lang: tuple(p) for lang, p in phrases.items()} if isinstance(phrases, Mapping)
-        else {DEFAULT_LANGUAGE: tuple(phrases)})
+        {lang: tuple(p) for lang, p in phrases.items()}
+        if isinstance(phrases, Mapping)
+        else {DEFAULT_LANGUAGE: tuple(phrases)}
+    )
     default_phrases = by_language.pop(DEFAULT_LANGUAGE, ())
 
     def register(handler: Handler) -> Handler:
-        declared = Intent(name, handler, default_phrases, dict(params or {}), tuple(input_contexts),
-                          tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
-                          tuple(events), parent, tuple(aliases), fallback, webhook, inline, dict(by_language),
-                          blocking)
+        declared = Intent(
+            name,
+            handler,
+            default_phrases,
+            dict(params or {}),
+            tuple(input_contexts),
+            tuple((c, 5) if isinstance(c, str) else (str(c[0]), int(c[1])) for c in output_contexts),
+            tuple(events),
+            parent,
+            tuple(aliases),
+            fallback,
+            webhook,
+            inline,
+            dict(by_language),
+            blocking,
+        )
         for key in (name, *aliases):
             existing = _lookup.get(key.lower())
             if existing is not None and existing.handler is not handler:
-                raise ValueError(f"intent {key!r} is registered twice ({existing.handler.__module__} "
-                                 f"and {handler.__module__})")
+                raise ValueError(
+                    f"intent {key!r} is registered twice ({existing.handler.__module__} and {handler.__module__})"
+                )
             _lookup[key.lower()] = declared
         _intents[name] = declared
         return handler
@@ -173,8 +199,11 @@ def load(*packages: str) -> list[str]:
         for module in pkgutil.iter_modules(pkg.__path__):
             if not module.name.startswith("_"):
                 importlib.import_module(f"{package}.{module.name}")
-    problems = [f"{i.name}: parent {i.parent!r} is not declared" for i in _intents.values()
-                if i.parent and i.parent not in _intents]
+    problems = [
+        f"{i.name}: parent {i.parent!r} is not declared"
+        for i in _intents.values()
+        if i.parent and i.parent not in _intents
+    ]
     if problems:
         raise ValueError("intent declarations are inconsistent: " + "; ".join(problems))
     names = sorted(_intents)

@@ -9,6 +9,7 @@ The framework's section is `Settings`; an application adds its own section (a da
 `setting(...)` fields) through `fulfillment.configure(App(settings=...))` and reads it with
 `section(cls)`. Secrets (passwords, shared secrets) are read here too and never logged.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -26,16 +27,24 @@ class SettingsError(ValueError):
     """An environment variable holds a value its setting cannot use."""
 
 
-def setting(name: str, default: Any, meaning: str, *, also: tuple[str, ...] = (), secret: bool = False,
-            bounds: tuple[float, float] | None = None) -> Any:
+def setting(
+    name: str,
+    default: Any,
+    meaning: str,
+    *,
+    also: tuple[str, ...] = (),
+    secret: bool = False,
+    bounds: tuple[float, float] | None = None,
+) -> Any:
     """A dataclass field read from the variable `name` (or the first of `also` that is set).
 
     The type of `default` says how to parse it: bool, int, float, str or tuple (comma list):
 
         ttl_s: float = setting("DIRECTORY_TTL_S", 60.0, "how long the directory is cached")
     """
-    return dataclasses.field(default=default, metadata={
-        "env": name, "also": also, "meaning": meaning, "secret": secret, "bounds": bounds})
+    return dataclasses.field(
+        default=default, metadata={"env": name, "also": also, "meaning": meaning, "secret": secret, "bounds": bounds}
+    )
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -56,8 +65,9 @@ def _parse(name: str, raw: str, default: Any) -> Any:
         try:
             value = kind(raw.strip())
         except ValueError:
-            raise SettingsError(f"{name}={raw!r} is not {'an integer' if kind is int else 'a number'} "
-                                f"(default {default})") from None
+            raise SettingsError(
+                f"{name}={raw!r} is not {'an integer' if kind is int else 'a number'} (default {default})"
+            ) from None
         if value < 0:
             raise SettingsError(f"{name}={raw!r} must not be negative (default {default})")
         return value
@@ -72,7 +82,7 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         if "env" not in f.metadata:
-            continue                   # derived fields (init=False) are not read
+            continue  # derived fields (init=False) are not read
         for name in (f.metadata["env"], *f.metadata["also"]):
             raw = environ.get(name)
             if raw is not None and raw.strip() != "":
@@ -92,37 +102,61 @@ def table(*sections: type) -> str:
             if "env" not in f.metadata:
                 continue
             default = f.default
-            shown = (",".join(default) if isinstance(default, tuple) else
-                     ("on" if default else "off") if isinstance(default, bool) else str(default))
+            shown = (
+                ",".join(default)
+                if isinstance(default, tuple)
+                else ("on" if default else "off")
+                if isinstance(default, bool)
+                else str(default)
+            )
             also = "".join(f" / `{name}`" for name in f.metadata["also"])
-            lines.append(f"| `{f.metadata['env']}`{also} | {f'`{shown}`' if shown else 'unset'} | "
-                         f"{f.metadata['meaning']} |")
+            lines.append(
+                f"| `{f.metadata['env']}`{also} | {f'`{shown}`' if shown else 'unset'} | {f.metadata['meaning']} |"
+            )
     return "\n".join(lines)
 
 
 @dataclass(frozen=True)
 class Settings:
     """The framework's settings. Variables an app adds are in its own section."""
-    project: str = setting("GOOGLE_CLOUD_PROJECT", "demo-local", "Google Cloud project; the local default "
-                       "is an emulator-only demo project",
-                       also=("GCP_PROJECT", "GCLOUD_PROJECT"))
+
+    project: str = setting(
+        "GOOGLE_CLOUD_PROJECT",
+        "demo-local",
+        "Google Cloud project; the local default is an emulator-only demo project",
+        also=("GCP_PROJECT", "GCLOUD_PROJECT"),
+    )
     database: str = setting("FIRESTORE_DATABASE", "(default)", "Firestore database id")
-    emulator_host: str = setting("FIRESTORE_EMULATOR_HOST", "", "host:port of the Firestore emulator; set means "
-                             "local/test mode (no credentials, open webhook allowed)")
-    intent_packages: tuple[str, ...] = setting("INTENT_PACKAGES", ("intents",), "comma-separated packages whose "
-                                           "modules register intents")
-    version: str = setting("K_REVISION", "dev", "revision in the health check and log lines",
-                       also=("APP_VERSION",))
+    emulator_host: str = setting(
+        "FIRESTORE_EMULATOR_HOST",
+        "",
+        "host:port of the Firestore emulator; set means local/test mode (no credentials, open webhook allowed)",
+    )
+    intent_packages: tuple[str, ...] = setting(
+        "INTENT_PACKAGES", ("intents",), "comma-separated packages whose modules register intents"
+    )
+    version: str = setting("K_REVISION", "dev", "revision in the health check and log lines", also=("APP_VERSION",))
     health_path: str = setting("HEALTH_PATH", "/healthz", "GET path of the health check (GET / answers too)")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 256 * 1024, "largest request body accepted (413 above)")
-    read_timeout_s: float = setting("WEBHOOK_READ_TIMEOUT_S", 10.0, "servers that enforce it (scripts/serve.py, "
-                                    "`make run`): a request's header and body must arrive within this")
-    es_budget_s: float = setting("DEADLINE_ES_S", 4.0, "time a handler has on an ES turn before the polite "
-                             "timeout answer (ES waits 5 s, network included)")
-    cx_timeout_s: float = setting("WEBHOOK_TIMEOUT_CX_S", 5.0, "the CX webhook timeout configured on the agent "
-                              "(1-30 s); exported with the agent", bounds=(1, 30))
-    cx_budget_s: float = setting("DEADLINE_CX_S", 0.0, "time a handler has on a CX turn; 0 means 80% of "
-                             "WEBHOOK_TIMEOUT_CX_S")
+    read_timeout_s: float = setting(
+        "WEBHOOK_READ_TIMEOUT_S",
+        10.0,
+        "servers that enforce it (scripts/serve.py, `make run`): a request's header and body must arrive within this",
+    )
+    es_budget_s: float = setting(
+        "DEADLINE_ES_S",
+        4.0,
+        "time a handler has on an ES turn before the polite timeout answer (ES waits 5 s, network included)",
+    )
+    cx_timeout_s: float = setting(
+        "WEBHOOK_TIMEOUT_CX_S",
+        5.0,
+        "the CX webhook timeout configured on the agent (1-30 s); exported with the agent",
+        bounds=(1, 30),
+    )
+    cx_budget_s: float = setting(
+        "DEADLINE_CX_S", 0.0, "time a handler has on a CX turn; 0 means 80% of WEBHOOK_TIMEOUT_CX_S"
+    )
     log_query_text: bool = setting("LOG_QUERY_TEXT", False, "log what the user said (off: only its length)")
     # authentication of Dialogflow's calls (see fulfillment/http/auth.py)
     basic_user: str = setting("WEBHOOK_BASIC_USER", "", "basic auth user name")
@@ -130,39 +164,57 @@ class Settings:
     header_name: str = setting("WEBHOOK_HEADER_NAME", "", "name of a shared-secret header")
     header_secret: str = setting("WEBHOOK_HEADER_SECRET", "", "value of the shared-secret header (secret)", secret=True)
     id_token_audience: str = setting("WEBHOOK_ID_TOKEN_AUDIENCE", "", "audience of Google-signed ID tokens")
-    id_token_emails: tuple[str, ...] = setting("WEBHOOK_ID_TOKEN_EMAILS", (), "comma-separated service accounts "
-                                           "whose ID tokens are accepted")
-    certs_url: str = setting("WEBHOOK_ID_TOKEN_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs",
-                         "where Google's token-signing certificates are fetched")
-    allow_unauthenticated: bool = setting("WEBHOOK_ALLOW_UNAUTHENTICATED", False, "serve an open webhook in "
-                                      "production on purpose (otherwise 503 without auth)")
+    id_token_emails: tuple[str, ...] = setting(
+        "WEBHOOK_ID_TOKEN_EMAILS", (), "comma-separated service accounts whose ID tokens are accepted"
+    )
+    certs_url: str = setting(
+        "WEBHOOK_ID_TOKEN_CERTS_URL",
+        "https://www.googleapis.com/oauth2/v1/certs",
+        "where Google's token-signing certificates are fetched",
+    )
+    allow_unauthenticated: bool = setting(
+        "WEBHOOK_ALLOW_UNAUTHENTICATED",
+        False,
+        "serve an open webhook in production on purpose (otherwise 503 without auth)",
+    )
     # Pub/Sub push deliveries on /events/<name> (see fulfillment/push.py)
-    push_audience_base: str = setting("PUSH_AUDIENCE_BASE", "", "the function's URL: a push token's audience "
-                                  "is this plus the path")
-    push_service_accounts: tuple[str, ...] = setting("PUSH_SERVICE_ACCOUNTS", (), "comma-separated service accounts "
-                                                 "Pub/Sub signs pushes as")
-    push_allow_unauthenticated: bool = setting("PUSH_ALLOW_UNAUTHENTICATED", False, "accept unsigned pushes in "
-                                           "production on purpose")
-    event_budget_s: float = setting("EVENT_BUDGET_S", 8.0, "time an event handler has before the delivery is "
-                                "refused for a retry")
+    push_audience_base: str = setting(
+        "PUSH_AUDIENCE_BASE", "", "the function's URL: a push token's audience is this plus the path"
+    )
+    push_service_accounts: tuple[str, ...] = setting(
+        "PUSH_SERVICE_ACCOUNTS", (), "comma-separated service accounts Pub/Sub signs pushes as"
+    )
+    push_allow_unauthenticated: bool = setting(
+        "PUSH_ALLOW_UNAUTHENTICATED", False, "accept unsigned pushes in production on purpose"
+    )
+    event_budget_s: float = setting(
+        "EVENT_BUDGET_S", 8.0, "time an event handler has before the delivery is refused for a retry"
+    )
     # instance start
-    warmup: bool = setting("WARMUP", True, "prepare the database client and caches in the background after the first answer")
+    warmup: bool = setting(
+        "WARMUP", True, "prepare the database client and caches in the background after the first answer"
+    )
     warmup_budget_s: float = setting("WARMUP_BUDGET_S", 5.0, "how long the warm-up may take")
     # languages and the agent as code (command line)
-    locale_dir: str = setting("LOCALE_DIR", "", "folder of gettext catalogs (default: the app's, given to "
-                          "fulfillment.configure)")
-    agent_languages: tuple[str, ...] = setting("AGENT_LANGUAGES", (), "languages the agent speaks; default: every "
-                                           "catalog")
+    locale_dir: str = setting(
+        "LOCALE_DIR", "", "folder of gettext catalogs (default: the app's, given to fulfillment.configure)"
+    )
+    agent_languages: tuple[str, ...] = setting(
+        "AGENT_LANGUAGES", (), "languages the agent speaks; default: every catalog"
+    )
     agent_name: str = setting("AGENT_NAME", "", "agent display name on export/push (default: the app's name)")
     agent_timezone: str = setting("AGENT_TIMEZONE", "UTC", "agent time zone on export/push")
     webhook_url: str = setting("WEBHOOK_URL", "", "the webhook's URL, written into an exported agent")
-    dialogflow_endpoint: str = setting("DIALOGFLOW_ENDPOINT", "", "Dialogflow API host:port for agent push/pull "
-                                   "and say --project (tests: a local server)")
+    dialogflow_endpoint: str = setting(
+        "DIALOGFLOW_ENDPOINT",
+        "",
+        "Dialogflow API host:port for agent push/pull and say --project (tests: a local server)",
+    )
     dialogflow_insecure: bool = setting("DIALOGFLOW_INSECURE", False, "talk to DIALOGFLOW_ENDPOINT without TLS")
     port: int = setting("PORT", 8080, "local port to serve on, and the default URL of `say`")
 
     # Derived once, read on every request (plain attributes: no property call on the hot path).
-    emulator: bool = dataclasses.field(init=False)        # running against emulators: local or tests
+    emulator: bool = dataclasses.field(init=False)  # running against emulators: local or tests
     production: bool = dataclasses.field(init=False)
     cx_deadline_s: float = dataclasses.field(init=False)  # DEADLINE_CX_S, else 80% of the CX timeout
 
@@ -178,7 +230,7 @@ _sections: dict[type, Any] = {}
 def section(cls: type[T]) -> T:
     """The section `cls`, read once per process (`reload()` forgets every section).
 
-        section(OnCallSettings).directory_ttl_s
+    section(OnCallSettings).directory_ttl_s
     """
     found = _sections.get(cls)
     if found is None:
@@ -196,4 +248,3 @@ def reload() -> None:
     """Read the environment again (tests that change it)."""
     _sections.clear()
     settings.cache_clear()
-

@@ -9,6 +9,7 @@ has to remember to:
   * clamps its timeout to the time left in the request's deadline budget, and refuses to
     start one when nothing is left (`DeadlineExpired`, which the API core does not retry).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -20,15 +21,15 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 from fulfillment.settings import settings
 from fulfillment.telemetry import timing
 
-if TYPE_CHECKING:                       # imported lazily at run time (cold start)
+if TYPE_CHECKING:  # imported lazily at run time (cold start)
     import grpc
     from google.cloud import firestore
 
 _T = TypeVar("_T")
 _client: firestore.Client | None = None
 _client_lock = threading.Lock()
-MARGIN_S = 0.05          # keep this much of the budget for rendering the answer
-MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longer
+MARGIN_S = 0.05  # keep this much of the budget for rendering the answer
+MAX_RPC_S = 10.0  # outside a request (seeding, tools) no RPC waits longer
 
 
 # gRPC waits longer and longer between reconnect attempts while the database is away (up to
@@ -36,8 +37,11 @@ MAX_RPC_S = 10.0         # outside a request (seeding, tools) no RPC waits longe
 # was back. Capped at 1 s, it is back within about a second whatever the outage's length, for
 # at most one connection attempt a second per instance while it is away.
 MAX_RECONNECT_BACKOFF_MS = 1000
-RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 250), ("grpc.min_reconnect_backoff_ms", 250),
-                     ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS)]
+RECONNECT_OPTIONS = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
+]
 _MESSAGE_SIZE_OPTIONS = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
 
 
@@ -70,6 +74,7 @@ def _make_client() -> firestore.Client:
     kwargs: dict[str, Any] = {"project": cfg.project, "database": cfg.database}
     if cfg.emulator:
         from google.auth.credentials import AnonymousCredentials
+
         kwargs["credentials"] = AnonymousCredentials()
     db = firestore.Client(**kwargs)
 
@@ -80,12 +85,12 @@ def _make_client() -> firestore.Client:
         """Ours: gRPC's reconnect backoff capped, and the interceptor under every RPC."""
 
         @classmethod
-        def create_channel(cls, *args: Any, **kwargs: Any) -> Any:                # production
+        def create_channel(cls, *args: Any, **kwargs: Any) -> Any:  # production
             kwargs["options"] = [*kwargs.get("options", ()), *RECONNECT_OPTIONS]
             return super().create_channel(*args, **kwargs)
 
         def __init__(self, host: str, channel: Any) -> None:
-            if emulator:              # the client made a plain channel for the emulator: remake it
+            if emulator:  # the client made a plain channel for the emulator: remake it
                 channel.close()
                 channel = grpc.insecure_channel(host, options=[*_MESSAGE_SIZE_OPTIONS, *RECONNECT_OPTIONS])
             super().__init__(host=host, channel=grpc.intercept_channel(channel, interceptor))
@@ -120,20 +125,20 @@ def alongside(read: Callable[[], _T]) -> Callable[[], _T]:
         services = list(db.collection("services").stream(timeout=store.timeout()))
         ... teams() ...
     """
-    context = contextvars.copy_context()     # the interceptor sees this request's Measure
+    context = contextvars.copy_context()  # the interceptor sees this request's Measure
     outcome: dict[str, Any] = {}
 
     def run() -> None:
         try:
             outcome["value"] = context.run(read)
-        except BaseException as exc:         # noqa: BLE001 - handed to the caller
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
             outcome["error"] = exc
 
     thread = threading.Thread(target=run, name="firestore-read", daemon=True)
     thread.start()
 
     def result() -> _T:
-        thread.join(timeout())               # its RPCs are bounded by the same budget
+        thread.join(timeout())  # its RPCs are bounded by the same budget
         if thread.is_alive():
             raise DeadlineExpired("a Firestore read started alongside did not finish in time")
         if "error" in outcome:
@@ -191,14 +196,26 @@ def _is_unavailable(exc: BaseException) -> bool:
         return False
     from google.api_core import exceptions as api
 
-    return isinstance(exc, (api.RetryError, api.ServiceUnavailable, api.DeadlineExceeded,
-                            api.InternalServerError, api.TooManyRequests, api.Aborted,
-                            api.Unknown, api.Cancelled))
+    return isinstance(
+        exc,
+        (
+            api.RetryError,
+            api.ServiceUnavailable,
+            api.DeadlineExceeded,
+            api.InternalServerError,
+            api.TooManyRequests,
+            api.Aborted,
+            api.Unknown,
+            api.Cancelled,
+        ),
+    )
 
 
-MISCONFIGURED_FIX = ("Firestore refused us or we have no credentials: give the function's service account "
-                     "roles/datastore.user on the project (or set FIRESTORE_EMULATOR_HOST for a local run), "
-                     "and check GOOGLE_CLOUD_PROJECT and FIRESTORE_DATABASE")
+MISCONFIGURED_FIX = (
+    "Firestore refused us or we have no credentials: give the function's service account "
+    "roles/datastore.user on the project (or set FIRESTORE_EMULATOR_HOST for a local run), "
+    "and check GOOGLE_CLOUD_PROJECT and FIRESTORE_DATABASE"
+)
 
 
 def is_misconfigured(exc: BaseException) -> bool:
@@ -233,10 +250,13 @@ def _interceptor() -> Any:
             self.wait_for_ready = getattr(base, "wait_for_ready", None)
             self.compression = getattr(base, "compression", None)
 
-    class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
-                      grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
-        def _call(self, continuation: Callable[..., Any], details: grpc.ClientCallDetails,
-                  request: Any) -> Any:
+    class Interceptor(
+        grpc.UnaryUnaryClientInterceptor,
+        grpc.UnaryStreamClientInterceptor,
+        grpc.StreamUnaryClientInterceptor,
+        grpc.StreamStreamClientInterceptor,
+    ):
+        def _call(self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any) -> Any:
             measure = timing.current()
             if measure is None:
                 return continuation(details, request)
@@ -248,14 +268,14 @@ def _interceptor() -> Any:
                 raise DeadlineExpired(f"{details.method} not retried on the request thread: the database is failing")
             limit = left if details.timeout is None else min(details.timeout, left)
             with measure.lock:
-                measure.rpc_count += 1          # counted when it starts: streams left
-                measure.rpc_open += 1           # unread finish late, or never
+                measure.rpc_count += 1  # counted when it starts: streams left
+                measure.rpc_open += 1  # unread finish late, or never
             started = time.perf_counter()
 
             def done(finished: Any) -> None:
                 try:
                     code = finished.code()
-                except Exception:                # noqa: BLE001 - a call without a status
+                except Exception:  # noqa: BLE001 - a call without a status
                     code = None
                 if code is not None and code.name in _FAILING:
                     _note_failure()

@@ -5,6 +5,7 @@ small accessors below, which absorb the messiness of real traffic: values that a
 strings, lists where one value is meant, nested entity objects and empty strings that mean
 "not filled".
 """
+
 from __future__ import annotations
 
 import math
@@ -41,34 +42,34 @@ class FormParameter:
 class Turn:
     """What the user said this turn, the same for ES and CX; handlers read it, never the JSON.
 
-        @intent("oncall.current", params={"service": Param("@service", required=True)})
-        def oncall_current(turn: Turn) -> Reply:
-            name = turn.text("service")          # "payments", whatever shape the entity took
-            return Reply.say(f"Looking up {name} for you ({turn.language or 'en'}).")
+    @intent("oncall.current", params={"service": Param("@service", required=True)})
+    def oncall_current(turn: Turn) -> Reply:
+        name = turn.text("service")          # "payments", whatever shape the entity took
+        return Reply.say(f"Looking up {name} for you ({turn.language or 'en'}).")
     """
 
-    dialect: str                                   # "es" or "cx"
-    intent: str = ""                               # ES intent display name, or CX tag
-    parameters: Mapping[str, Any] = field(default_factory=_empty)          # merged: contexts < query / session
-    original: Mapping[str, Any] = field(default_factory=_empty)            # the `.original` spellings, apart
-    contexts: Mapping[str, Context] = field(default_factory=_empty)        # ES, by short name
-    session: str = ""                              # full session path, "" when not sent
+    dialect: str  # "es" or "cx"
+    intent: str = ""  # ES intent display name, or CX tag
+    parameters: Mapping[str, Any] = field(default_factory=_empty)  # merged: contexts < query / session
+    original: Mapping[str, Any] = field(default_factory=_empty)  # the `.original` spellings, apart
+    contexts: Mapping[str, Context] = field(default_factory=_empty)  # ES, by short name
+    session: str = ""  # full session path, "" when not sent
     session_id: str = ""
     language: str = ""
     query_text: str = ""
-    event: str = ""                                # CX triggerEvent / ES event name
+    event: str = ""  # CX triggerEvent / ES event name
     surface: str = "console"
     caller_id: str = ""
-    turn_id: str = ""                              # responseId / detectIntentResponseId
-    page: str = ""                                 # CX current page display name
-    form: Mapping[str, FormParameter] = field(default_factory=_empty)      # CX page form parameters
+    turn_id: str = ""  # responseId / detectIntentResponseId
+    page: str = ""  # CX current page display name
+    form: Mapping[str, FormParameter] = field(default_factory=_empty)  # CX page form parameters
     raw: Mapping[str, Any] = field(default_factory=_empty, repr=False, compare=False)
 
     # ---- accessors handlers use -------------------------------------------------------
     def param(self, name: str, default: Any = None) -> Any:
         """The parameter's value as sent, or `default` when absent or not filled ("" / [] / {}).
 
-            turn.param("date-period", {})     # {"startDate": ..., "endDate": ...} or {}
+        turn.param("date-period", {})     # {"startDate": ..., "endDate": ...} or {}
         """
         value = self.parameters.get(name)
         return default if _is_empty(value) else value
@@ -84,14 +85,14 @@ class Turn:
     def number(self, name: str, default: float | None = None) -> float | None:
         """The parameter as a finite float ("2.5", 2.5, [2.5], {"amount": 2.5}), else `default`.
 
-            turn.number("minutes", 10.0)
+        turn.number("minutes", 10.0)
         """
         return as_number(self.param(name), default)
 
     def integer(self, name: str, default: int | None = None) -> int | None:
         """The parameter as an int (42.0 and "42" give 42), else `default`.
 
-            number = turn.integer("number")    # None when the user gave no usable number
+        number = turn.integer("number")    # None when the user gave no usable number
         """
         value = as_number(self.param(name), None)
         return default if value is None else int(value)
@@ -99,15 +100,15 @@ class Turn:
     def flag(self, name: str, default: bool = False) -> bool:
         """The parameter as a yes/no (true, "true", "yes", 1), else `default`.
 
-            if turn.flag("urgent"): ...
+        if turn.flag("urgent"): ...
         """
         return as_bool(self.param(name), default)
 
     def context(self, name: str) -> Context | None:
         """An ES input context by its short name, any case; None on CX or when not active.
 
-            pending = turn.context("page-pending")
-            target = pending.parameters.get("page_target") if pending else None
+        pending = turn.context("page-pending")
+        target = pending.parameters.get("page_target") if pending else None
         """
         return self.contexts.get(name.lower())
 
@@ -127,13 +128,16 @@ class Turn:
     def has_context(self, name: str) -> bool:
         """Is this ES context active (any case)?
 
-            if turn.has_context("awaiting-confirmation"): ...
+        if turn.has_context("awaiting-confirmation"): ...
         """
         return name.lower() in self.contexts
 
 
-_FIELD_DEFAULTS: dict[str, Any] = {f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
-                                   for f in fields(Turn) if f.init and f.name != "dialect"}
+_FIELD_DEFAULTS: dict[str, Any] = {
+    f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
+    for f in fields(Turn)
+    if f.init and f.name != "dialect"
+}
 
 
 def built(values: dict[str, Any]) -> Turn:
@@ -185,7 +189,9 @@ def as_text(value: Any) -> str:
             if text:
                 return text
         if "amount" in value:
-            return " ".join(filter(None, [as_text(value.get("amount")), as_text(value.get("currency") or value.get("unit"))]))
+            return " ".join(
+                filter(None, [as_text(value.get("amount")), as_text(value.get("currency") or value.get("unit"))])
+            )
         return ""
     return str(value)
 
@@ -213,7 +219,7 @@ def as_number(value: Any, default: float | None = None) -> float | None:
     """Numbers arrive as 42, 42.0, "42", "#42", "sev1" or [42]; take the first number seen."""
     if isinstance(value, bool):
         return default
-    if isinstance(value, float) and not math.isfinite(value):     # NaN / Infinity: no number
+    if isinstance(value, float) and not math.isfinite(value):  # NaN / Infinity: no number
         return default
     if isinstance(value, (int, float)):
         return value

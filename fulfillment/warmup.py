@@ -21,6 +21,7 @@ BENCHMARKS.md). A first request that needs the database does the work itself.
 `WARMUP=0` turns it off. The work runs under its own budget (`WARMUP_BUDGET_S`, default
 5 s), so an unreachable database cannot keep the caches' locks for long.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -41,13 +42,13 @@ _hooks: list[Callable[[], object]] = []
 _started = False
 _lock = threading.Lock()
 _registered = False
-done = threading.Event()                 # set when the warm-up has finished (or failed)
-_answered = threading.Event()            # the instance has sent its first answer
-first_answer_sent = False                # the same, read per request without a call
-_arrived = False                         # a request has come in
-IDLE_START_S = 0.25                      # no request this long after start: warm up anyway
-AFTER_ANSWER_S = 0.05                    # time for that answer to be written out: loading the
-                                         # client's extension modules holds the GIL for ms at a time
+done = threading.Event()  # set when the warm-up has finished (or failed)
+_answered = threading.Event()  # the instance has sent its first answer
+first_answer_sent = False  # the same, read per request without a call
+_arrived = False  # a request has come in
+IDLE_START_S = 0.25  # no request this long after start: warm up anyway
+AFTER_ANSWER_S = 0.05  # time for that answer to be written out: loading the
+# client's extension modules holds the GIL for ms at a time
 
 
 def on_start(hook: Callable[[], object]) -> None:
@@ -93,7 +94,7 @@ def wait(timeout: float | None = None) -> bool:
 
 def _forked() -> None:
     global _started, _lock, _arrived, first_answer_sent
-    _started, _lock, _arrived = False, threading.Lock(), False   # the parent's state does not apply here
+    _started, _lock, _arrived = False, threading.Lock(), False  # the parent's state does not apply here
     first_answer_sent = False
     _answered.clear()
     _start_thread()
@@ -112,7 +113,7 @@ def _start_thread() -> None:
 def _run() -> None:
     began = time.perf_counter()
     if _answered.wait(IDLE_START_S) or (_arrived and _answered.wait(_budget())):
-        reason = "after the first answer"          # (a first request under way is let finish)
+        reason = "after the first answer"  # (a first request under way is let finish)
         time.sleep(AFTER_ANSWER_S)
     else:
         reason = f"after {IDLE_START_S:g} s without a request"
@@ -123,10 +124,15 @@ def _run() -> None:
     sys.setswitchinterval(min(interval, 0.0005))
     started = time.perf_counter()
     try:
-        rpcs = contextvars.Context().run(_work)       # its own Measure, gone when it returns
-        log.info("warm-up done in %.0f ms, %.0f ms after start: Firestore client, channel, %d hooks, %d RPCs",
-                 (time.perf_counter() - started) * 1000, (started - began) * 1000, len(_hooks), rpcs)
-    except Exception as exc:                     # noqa: BLE001 - the first request will retry
+        rpcs = contextvars.Context().run(_work)  # its own Measure, gone when it returns
+        log.info(
+            "warm-up done in %.0f ms, %.0f ms after start: Firestore client, channel, %d hooks, %d RPCs",
+            (time.perf_counter() - started) * 1000,
+            (started - began) * 1000,
+            len(_hooks),
+            rpcs,
+        )
+    except Exception as exc:  # noqa: BLE001 - the first request will retry
         log.info("warm-up stopped early (the first request will do it): %s: %s", type(exc).__name__, exc)
     finally:
         sys.setswitchinterval(interval)
@@ -134,10 +140,10 @@ def _run() -> None:
 
 
 def _work() -> int:
-    measure = timing.begin()                  # a budget for the warm-up's own RPCs
+    measure = timing.begin()  # a budget for the warm-up's own RPCs
     measure.deadline = measure.started + _budget()
-    for hook in _hooks:          # first: a hook takes its cache's lock before the slow import,
-        hook()                   # so a request arriving meanwhile waits for it, not redoes it
+    for hook in _hooks:  # first: a hook takes its cache's lock before the slow import,
+        hook()  # so a request arriving meanwhile waits for it, not redoes it
     store.client()
     return measure.rpc_count
 

@@ -8,6 +8,7 @@ An app's entry module declares itself and hands each request here (DESIGN.md):
     def entry(request):
         return webhook.handle(request, events=HANDLERS)   # Pub/Sub pushes on /events/<name>
 """
+
 from __future__ import annotations
 
 import time

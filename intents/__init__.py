@@ -19,6 +19,7 @@ Collections (see data/seed.json and firestore.indexes.json):
 `APP` is how Watchkeeper describes itself to the framework (its wording, realm, settings,
 catalogs). main.py hands it over with `fulfillment.configure(APP)`; the command line finds it
 here to export the agent the way it is deployed."""
+
 from pathlib import Path
 
 from fulfillment import App
@@ -29,8 +30,9 @@ APP = App(
     name="watchkeeper",
     description="Watchkeeper: an on-call assistant (generated from intents/; do not edit in the console)",
     realm="watchkeeper",
-    messages={"db_unavailable": N_("Sorry, I can't reach the incident database right now. "
-                                   "Please try again in a minute.")},
+    messages={
+        "db_unavailable": N_("Sorry, I can't reach the incident database right now. Please try again in a minute.")
+    },
     settings=(OnCallSettings,),
     locale_dir=str(Path(__file__).resolve().parent.parent / "locales"),
 )

@@ -1,4 +1,5 @@
 """Anything not understood, and intents without a handler: a polite nudge, never an error."""
+
 import functools
 
 from fulfillment import Reply, Turn, i18n, intent
@@ -13,6 +14,6 @@ def fallback(turn: Turn) -> Reply:
 
 @functools.lru_cache(maxsize=None)
 def nudge(language: str) -> Reply:
-    return (Reply.say(_("Sorry, I didn't get that. You can ask who is on call, about open "
-                        "incidents, or how a service is doing."))
-            .chips(*chips()[:3], _("Help")))
+    return Reply.say(
+        _("Sorry, I didn't get that. You can ask who is on call, about open incidents, or how a service is doing.")
+    ).chips(*chips()[:3], _("Help"))

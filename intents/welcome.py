@@ -1,4 +1,5 @@
 """Greets and says what can be asked."""
+
 import functools
 
 from fulfillment import Reply, Turn, i18n, intent
@@ -12,13 +13,20 @@ def chips() -> tuple[str, ...]:
     return tuple(_(chip) for chip in CHIPS)
 
 
-@intent("welcome", inline=True, aliases=("Default Welcome Intent",), events=("WELCOME",),
-        phrases={"en": ["hi", "hello", "hey watchkeeper", "good morning", "start"],
-                 "de": ["hallo", "guten morgen", "hey watchkeeper", "servus"],
-                 "fr": ["bonjour", "salut", "hey watchkeeper"],
-                 "es": ["hola", "buenos días", "hey watchkeeper"],
-                 "pt_BR": ["oi", "olá", "bom dia", "hey watchkeeper"],
-                 "ja": ["こんにちは", "おはよう", "やあ"]})
+@intent(
+    "welcome",
+    inline=True,
+    aliases=("Default Welcome Intent",),
+    events=("WELCOME",),
+    phrases={
+        "en": ["hi", "hello", "hey watchkeeper", "good morning", "start"],
+        "de": ["hallo", "guten morgen", "hey watchkeeper", "servus"],
+        "fr": ["bonjour", "salut", "hey watchkeeper"],
+        "es": ["hola", "buenos días", "hey watchkeeper"],
+        "pt_BR": ["oi", "olá", "bom dia", "hey watchkeeper"],
+        "ja": ["こんにちは", "おはよう", "やあ"],
+    },
+)
 def welcome(turn: Turn) -> Reply:
     return greeting(i18n.current())
 
@@ -26,6 +34,6 @@ def welcome(turn: Turn) -> Reply:
 # Replies are immutable, so a constant one is built once per language and shared by every request.
 @functools.lru_cache(maxsize=None)
 def greeting(language: str) -> Reply:
-    return (Reply.say(_("Hi, I'm Watchkeeper. I know who is on call, what is on fire and what "
-                        "was deployed. What do you need?"))
-            .chips(*chips()))
+    return Reply.say(
+        _("Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was deployed. What do you need?")
+    ).chips(*chips())

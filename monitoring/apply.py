@@ -7,6 +7,7 @@ alert (to the notification channels given) and the dashboard. Standard library o
 Re-running is safe: each object is looked up first (GA `gcloud logging metrics describe`,
 the Monitoring REST API for the rest) and updated when it exists, created only when it does
 not. Channels: `gcloud beta monitoring channels list` or the console's Alerting page."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,13 @@ API = os.environ.get("MONITORING_API", "https://monitoring.googleapis.com")
 
 
 def gcloud(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([shutil.which("gcloud") or "gcloud", *args], capture_output=True, text=True, check=check,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [shutil.which("gcloud") or "gcloud", *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 class Api:
@@ -37,9 +43,12 @@ class Api:
 
     def call(self, method: str, path: str, body: dict | None = None, **query: str) -> tuple[int, dict]:
         url = f"{API}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-        request = urllib.request.Request(url, json.dumps(body).encode() if body is not None else None, method=method,
-                                         headers={"Authorization": f"Bearer {self.token}",
-                                                  "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url,
+            json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, json.loads(response.read() or b"{}")
@@ -49,8 +58,9 @@ class Api:
             raise SystemExit(f"{method} {url}: {error.code} {error.read().decode(errors='replace')[:500]}") from None
 
 
-def upsert(api: Api, what: str, get_path: str, create: tuple[str, dict, dict[str, str]], update: tuple[str, dict],
-           log=print) -> None:
+def upsert(
+    api: Api, what: str, get_path: str, create: tuple[str, dict, dict[str, str]], update: tuple[str, dict], log=print
+) -> None:
     status, _ = api.call("GET", get_path)
     if status == 404:
         api.call("POST", create[0], create[1], **create[2])
@@ -79,8 +89,13 @@ def main(argv: list[str] | None = None, log=print) -> int:
     parser.add_argument("--function", default="watchkeeper-webhook")
     parser.add_argument("--service-id", default="watchkeeper-webhook")
     parser.add_argument("--slo-id", default="latency-99-1000ms")
-    parser.add_argument("--notification-channel", action="append", default=[], required=True,
-                        help="projects/P/notificationChannels/ID; repeat for several")
+    parser.add_argument(
+        "--notification-channel",
+        action="append",
+        default=[],
+        required=True,
+        help="projects/P/notificationChannels/ID; repeat for several",
+    )
     args = parser.parse_args(argv)
     p = f"--project={args.project}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,15 +109,27 @@ def main(argv: list[str] | None = None, log=print) -> int:
     api = Api(gcloud("auth", "print-access-token").stdout.strip())
     base = f"/v3/projects/{args.project}"
     service = json.loads((HERE / "service.json").read_text())
-    upsert(api, f"service {args.service_id}", f"{base}/services/{args.service_id}",
-           (f"{base}/services", service, {"serviceId": args.service_id}),
-           (f"{base}/services/{args.service_id}?updateMask=displayName", service), log)
+    upsert(
+        api,
+        f"service {args.service_id}",
+        f"{base}/services/{args.service_id}",
+        (f"{base}/services", service, {"serviceId": args.service_id}),
+        (f"{base}/services/{args.service_id}?updateMask=displayName", service),
+        log,
+    )
     slo = json.loads((HERE / "slo.json").read_text())
     slo_name = f"{base}/services/{args.service_id}/serviceLevelObjectives/{args.slo_id}"
-    upsert(api, f"SLO {args.slo_id}", slo_name,
-           (f"{base}/services/{args.service_id}/serviceLevelObjectives", slo, {"serviceLevelObjectiveId": args.slo_id}),
-           (f"{slo_name}?updateMask=displayName,goal,rollingPeriod,serviceLevelIndicator", slo), log)
-    alert = json.loads((HERE / "burn_rate_alert.json").read_text().replace("${SLO_NAME}", slo_name.removeprefix("/v3/")))
+    upsert(
+        api,
+        f"SLO {args.slo_id}",
+        slo_name,
+        (f"{base}/services/{args.service_id}/serviceLevelObjectives", slo, {"serviceLevelObjectiveId": args.slo_id}),
+        (f"{slo_name}?updateMask=displayName,goal,rollingPeriod,serviceLevelIndicator", slo),
+        log,
+    )
+    alert = json.loads(
+        (HERE / "burn_rate_alert.json").read_text().replace("${SLO_NAME}", slo_name.removeprefix("/v3/"))
+    )
     alert["notificationChannels"] = args.notification_channel
     existing = by_display_name(api, f"{base}/alertPolicies", "alertPolicies", alert["displayName"])
     if existing:

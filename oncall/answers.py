@@ -1,4 +1,5 @@
 """Answers several intents give the same way."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -12,18 +13,26 @@ def unknown_name(name: str) -> Reply:
     """A name we don't know: offer the closest ones, never an error."""
     close = directory.suggestions(name)
     if close:
-        return (Reply.say(_("I don't know a service or team called \"{name}\". Did you mean {options}?",
-                            name=name, options=fmt.join(close, "or")))
-                .chips(*close))
-    return (Reply.say(_("I don't know a service or team called \"{name}\". I know {services} and a few more.",
-                        name=name, services=", ".join(directory.known_services())))
-            .chips(*directory.known_services(4)))
+        return Reply.say(
+            _(
+                'I don\'t know a service or team called "{name}". Did you mean {options}?',
+                name=name,
+                options=fmt.join(close, "or"),
+            )
+        ).chips(*close)
+    return Reply.say(
+        _(
+            'I don\'t know a service or team called "{name}". I know {services} and a few more.',
+            name=name,
+            services=", ".join(directory.known_services()),
+        )
+    ).chips(*directory.known_services(4))
 
 
 class Named(NamedTuple):
     """A service or team the user named, with the team that owns it (None if on record none)."""
 
-    kind: str                                   # "service" or "team"
+    kind: str  # "service" or "team"
     thing: directory.Service | directory.Team
     team: directory.Team | None
 
@@ -47,9 +56,9 @@ def service_or_none(name: str) -> directory.Service | Reply:
     if isinstance(team, directory.Service):
         return team
     services = [s.name for s in directory.directory().services.values() if s.team == team.id]
-    return (Reply.say(_("{team} is a team. Which of its services: {services}?",
-                        team=team.name, services=", ".join(services)))
-            .chips(*services[:4]))
+    return Reply.say(
+        _("{team} is a team. Which of its services: {services}?", team=team.name, services=", ".join(services))
+    ).chips(*services[:4])
 
 
 def _ask(turn: Turn) -> Reply:

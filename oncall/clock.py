@@ -1,4 +1,5 @@
 """Time for Watchkeeper's answers: now in UTC, and moments said the caller's way."""
+
 from __future__ import annotations
 
 import datetime as dt

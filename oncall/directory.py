@@ -6,6 +6,7 @@ the cache does not know reloads it once before it is called unknown (a service a
 moment ago), at most every DIRECTORY_MISS_REFRESH_S seconds (default 10), so a flood of
 unknown names costs Firestore one reload, not one each.
 """
+
 from __future__ import annotations
 
 import threading
@@ -37,7 +38,7 @@ class Team:
 class _Directory:
     services: dict[str, Service] = field(default_factory=dict)
     teams: dict[str, Team] = field(default_factory=dict)
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)   # spoken name -> (kind, id)
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # spoken name -> (kind, id)
     loaded_at: float = -1e9
 
 
@@ -74,12 +75,14 @@ def directory(force: bool = False) -> _Directory:
         teams = store.alongside(lambda: list(db.collection("teams").stream(timeout=store.timeout())))
         for doc in db.collection("services").stream(timeout=store.timeout()):
             d = doc.to_dict() or {}
-            fresh.services[doc.id] = Service(doc.id, d.get("name", doc.id), d.get("team", ""),
-                                             int(d.get("tier", 0)), tuple(d.get("aliases", ())))
+            fresh.services[doc.id] = Service(
+                doc.id, d.get("name", doc.id), d.get("team", ""), int(d.get("tier", 0)), tuple(d.get("aliases", ()))
+            )
         for doc in teams():
             d = doc.to_dict() or {}
-            fresh.teams[doc.id] = Team(doc.id, d.get("name", doc.id), d.get("timezone", "UTC"),
-                                       tuple(d.get("aliases", ())))
+            fresh.teams[doc.id] = Team(
+                doc.id, d.get("name", doc.id), d.get("timezone", "UTC"), tuple(d.get("aliases", ()))
+            )
         for kind, items in (("team", fresh.teams), ("service", fresh.services)):
             for item in items.values():
                 for name in (item.id, item.name, *item.aliases):
@@ -104,7 +107,7 @@ def resolve(name: str) -> tuple[str, Service | Team] | None:
     global _last_miss_reload
     started = time.monotonic()
     key, known = _norm(name), directory()
-    if key not in known.names and known.loaded_at < started:   # added since the cache was loaded? look again
+    if key not in known.names and known.loaded_at < started:  # added since the cache was loaded? look again
         with _miss_lock:
             due = time.monotonic() - _last_miss_reload >= _miss_refresh_s()
             if due:
@@ -133,7 +136,7 @@ def suggestions(name: str, limit: int = 3) -> list[str]:
     out: list[str] = []
     for spoken in close:
         kind, ident = names[spoken]
-        display = (directory().services[ident].name if kind == "service" else directory().teams[ident].name)
+        display = directory().services[ident].name if kind == "service" else directory().teams[ident].name
         if display not in out:
             out.append(display)
     return out[:limit]

@@ -1,4 +1,5 @@
 """Incidents: the open ones, how many, and acknowledging or resolving one exactly once."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,7 @@ from fulfillment import store
 from oncall.clock import now
 
 OPEN_STATES = ["open", "acknowledged"]
-INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1       # Firestore's integers
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # Firestore's integers
 
 
 def open_incidents(service_id: str = "", severity: int | None = None, limit: int = 5) -> list[dict]:
@@ -17,7 +18,7 @@ def open_incidents(service_id: str = "", severity: int | None = None, limit: int
     if service_id:
         query = query.where(filter=FieldFilter("service", "==", service_id))
     if severity is not None:
-        if not INT64_MIN <= int(severity) <= INT64_MAX:     # Firestore cannot even be asked
+        if not INT64_MIN <= int(severity) <= INT64_MAX:  # Firestore cannot even be asked
             return []
         query = query.where(filter=FieldFilter("severity", "==", int(severity)))
     query = query.order_by("severity").order_by("opened_at").limit(limit)
@@ -27,9 +28,12 @@ def open_incidents(service_id: str = "", severity: int | None = None, limit: int
 def count_open(service_id: str) -> int:
     from google.cloud.firestore_v1 import FieldFilter
 
-    query = (store.client().collection("incidents")
-             .where(filter=FieldFilter("status", "in", OPEN_STATES))
-             .where(filter=FieldFilter("service", "==", service_id)))
+    query = (
+        store.client()
+        .collection("incidents")
+        .where(filter=FieldFilter("status", "in", OPEN_STATES))
+        .where(filter=FieldFilter("service", "==", service_id))
+    )
     counted: Any = query.count(alias="open")
     result = counted.get(timeout=store.timeout())
     return int(result[0][0].value) if result else 0
@@ -49,9 +53,11 @@ def change_incident(number: int, action: str, caller: str) -> tuple[str, dict | 
 
     db = store.client()
     ref = db.collection("incidents").document(str(int(number)))
-    field_by, field_at, new_status = (("acknowledged_by", "acknowledged_at", "acknowledged")
-                                      if action == "acknowledge" else
-                                      ("resolved_by", "resolved_at", "resolved"))
+    field_by, field_at, new_status = (
+        ("acknowledged_by", "acknowledged_at", "acknowledged")
+        if action == "acknowledge"
+        else ("resolved_by", "resolved_at", "resolved")
+    )
     for _ in range(20):
         snapshot = ref.get(timeout=store.timeout())
         if not snapshot.exists:
@@ -66,9 +72,8 @@ def change_incident(number: int, action: str, caller: str) -> tuple[str, dict | 
         if action == "resolve" and not incident.get("acknowledged_by"):
             changes.update({"acknowledged_by": caller, "acknowledged_at": stamp})
         try:
-            ref.update(changes, option=db.write_option(last_update_time=snapshot.update_time),
-                       timeout=store.timeout())
+            ref.update(changes, option=db.write_option(last_update_time=snapshot.update_time), timeout=store.timeout())
         except FailedPrecondition:
-            continue                      # someone changed it first: look again
+            continue  # someone changed it first: look again
         return "done", {**incident, **changes}
     raise TimeoutError(f"incident {number} kept changing under us")

@@ -9,6 +9,7 @@ before sending and acknowledges a page already delivered without sending it agai
 Statuses: queued -> delivering -> delivered | retrying -> ... -> failed (after
 PAGE_MAX_ATTEMPTS failed attempts). Every attempt is recorded on the page.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,7 +35,7 @@ def page_id(turn_id: str, fallback: str) -> str:
     return hashlib.sha256((turn_id or fallback).encode()).hexdigest()[:32]
 
 
-PAGE_RETENTION = dt.timedelta(days=30)      # Firestore's TTL policy on pages.expires_at deletes them after
+PAGE_RETENTION = dt.timedelta(days=30)  # Firestore's TTL policy on pages.expires_at deletes them after
 
 
 def create_page(page_key: str, data: dict) -> bool:
@@ -46,9 +47,17 @@ def create_page(page_key: str, data: dict) -> bool:
     ref = store.client().collection("pages").document(page_key)
     created = clock.now()
     try:
-        ref.create({**data, "created_at": created, "expires_at": created + PAGE_RETENTION, "status": "queued",
-                    "published_at": None, "attempts": []},
-                   timeout=store.timeout())
+        ref.create(
+            {
+                **data,
+                "created_at": created,
+                "expires_at": created + PAGE_RETENTION,
+                "status": "queued",
+                "published_at": None,
+                "attempts": [],
+            },
+            timeout=store.timeout(),
+        )
     except (AlreadyExists, Conflict):
         return False
     return True
@@ -99,13 +108,14 @@ def publish(page_key: str, timeout: float = 3.0) -> bool:
     try:
         future = publisher().publish(path, json.dumps({"page": page_key}).encode(), page_id=page_key)
         future.result(timeout=timeout)
-    except Exception as exc:          # Pub/Sub down or slow: the outbox sweep publishes it later
+    except Exception as exc:  # Pub/Sub down or slow: the outbox sweep publishes it later
         log.warning("page %s stays queued: publishing failed (%s)", page_key, type(exc).__name__)
         return False
     try:
         store.client().collection("pages").document(page_key).update(
-            {"published_at": clock.now()}, timeout=store.timeout())
-    except Exception as exc:          # published all the same; a second publish is harmless
+            {"published_at": clock.now()}, timeout=store.timeout()
+        )
+    except Exception as exc:  # published all the same; a second publish is harmless
         log.warning("page %s published but not marked (%s)", page_key, type(exc).__name__)
     return True
 
@@ -118,8 +128,7 @@ def flush_outbox(older_than_s: float | None = None, limit: int = 50) -> int:
     if older_than_s is None:
         older_than_s = oncall_settings().outbox_after_s
     cutoff = clock.now() - dt.timedelta(seconds=older_than_s)
-    query = (store.client().collection("pages")
-             .where(filter=FieldFilter("published_at", "==", None)).limit(limit))
+    query = store.client().collection("pages").where(filter=FieldFilter("published_at", "==", None)).limit(limit)
     sent = 0
     for doc in list(query.stream(timeout=store.timeout())):
         page = doc.to_dict() or {}
@@ -132,8 +141,13 @@ def latest_by(caller: str, person: str = "", limit: int = 10) -> dict[str, Any] 
     """The caller's most recent page (to `person`, when named)."""
     from google.cloud.firestore_v1 import FieldFilter, Query
 
-    query = (store.client().collection("pages").where(filter=FieldFilter("by", "==", caller))
-             .order_by("created_at", direction=Query.DESCENDING).limit(limit))
+    query = (
+        store.client()
+        .collection("pages")
+        .where(filter=FieldFilter("by", "==", caller))
+        .order_by("created_at", direction=Query.DESCENDING)
+        .limit(limit)
+    )
     wanted = person_id(person) if person else ""
     for doc in list(query.stream(timeout=store.timeout())):
         page = doc.to_dict() or {}

@@ -1,4 +1,5 @@
 """Who is on call: the shift covering a moment in a team's rotation (one query)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,12 +29,16 @@ def current_shift(team_id: str, at: dt.datetime | None = None) -> Shift | None:
     from google.cloud.firestore_v1 import FieldFilter
 
     at = at or now()
-    query = (store.client().collection("shifts")
-             .where(filter=FieldFilter("team", "==", team_id))
-             .where(filter=FieldFilter("ends", ">", at))
-             .where(filter=FieldFilter("starts", "<=", at))
-             .order_by("ends").limit(1))
-    docs = list(query.stream(timeout=store.timeout()))     # read to the end (the RPC completes): one document
+    query = (
+        store.client()
+        .collection("shifts")
+        .where(filter=FieldFilter("team", "==", team_id))
+        .where(filter=FieldFilter("ends", ">", at))
+        .where(filter=FieldFilter("starts", "<=", at))
+        .order_by("ends")
+        .limit(1)
+    )
+    docs = list(query.stream(timeout=store.timeout()))  # read to the end (the RPC completes): one document
     if not docs:
         return None
     d = docs[0].to_dict() or {}

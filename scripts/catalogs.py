@@ -8,6 +8,7 @@
 
 Sentences are found in calls of `_`, `N_` and `ngettext` in fulfillment/, intents/, events/ and main.py.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,16 +27,16 @@ def extract():
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_file
 
-    catalog = Catalog(project="watchkeeper", version="1", copyright_holder="", msgid_bugs_address="",
-                      charset="utf-8", fuzzy=False)
+    catalog = Catalog(
+        project="watchkeeper", version="1", copyright_holder="", msgid_bugs_address="", charset="utf-8", fuzzy=False
+    )
     paths = []
     for source in SOURCES:
         path = ROOT / source
         paths.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
     for path in paths:
         for lineno, message, comments, context in extract_from_file("python", str(path), keywords=KEYWORDS):
-            catalog.add(message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments,
-                        context=context)
+            catalog.add(message, None, [(str(path.relative_to(ROOT)), lineno)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -108,8 +109,11 @@ def main(argv: list[str]) -> int:
             print(f"wrote {po.with_suffix('.mo').relative_to(ROOT)}")
     elif command == "check":
         stale = [POT] if not POT.exists() or POT.read_bytes() != pot_bytes() else []
-        stale += [po.with_suffix(".mo") for po in po_files()
-                  if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").read_bytes() != mo_bytes(po)]
+        stale += [
+            po.with_suffix(".mo")
+            for po in po_files()
+            if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").read_bytes() != mo_bytes(po)
+        ]
         for path in stale:
             print(f"stale: {path.relative_to(ROOT)} (run scripts/catalogs.py extract / compile)", file=sys.stderr)
         return 1 if stale else 0

@@ -10,6 +10,7 @@ function's Python minor: a 3.12 runtime ignores cpython-311 files.
 
     python scripts/compile_bytecode.py [ROOT]
 """
+
 from __future__ import annotations
 
 import compileall
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("main.py", "fulfillment", "intents", "oncall", "events")      # what the function imports of ours
+SOURCES = ("main.py", "fulfillment", "intents", "oncall", "events")  # what the function imports of ours
 MODE = py_compile.PycInvalidationMode.CHECKED_HASH
 
 

@@ -5,6 +5,7 @@
 
 Lists first and creates only what is missing, so a re-run creates nothing. A query that
 needs an index still building fails with FAILED_PRECONDITION, so the build waits."""
+
 import argparse
 import json
 import os
@@ -19,9 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _key(collection_group: str, scope: str, fields: list[dict]) -> tuple:
     """What makes two indexes the same, in the file's spelling and in the API's."""
-    return (collection_group, scope.upper().replace("-", "_"),
-            tuple((f["fieldPath"], f.get("order", "").upper(), f.get("arrayConfig", "").upper())
-                  for f in fields if f["fieldPath"] != "__name__"))
+    return (
+        collection_group,
+        scope.upper().replace("-", "_"),
+        tuple(
+            (f["fieldPath"], f.get("order", "").upper(), f.get("arrayConfig", "").upper())
+            for f in fields
+            if f["fieldPath"] != "__name__"
+        ),
+    )
 
 
 def wanted(path: Path = ROOT / "firestore.indexes.json") -> list[dict]:
@@ -31,15 +38,25 @@ def wanted(path: Path = ROOT / "firestore.indexes.json") -> list[dict]:
 def commands(database: str, path: Path = ROOT / "firestore.indexes.json") -> list[list[str]]:
     out = []
     for index in wanted(path):
-        command = ["gcloud", "firestore", "indexes", "composite", "create",
-                   f"--collection-group={index['collectionGroup']}",
-                   f"--query-scope={index.get('queryScope', 'COLLECTION').lower().replace('_', '-')}",
-                   f"--database={database}", "--async", "--quiet"]
+        command = [
+            "gcloud",
+            "firestore",
+            "indexes",
+            "composite",
+            "create",
+            f"--collection-group={index['collectionGroup']}",
+            f"--query-scope={index.get('queryScope', 'COLLECTION').lower().replace('_', '-')}",
+            f"--database={database}",
+            "--async",
+            "--quiet",
+        ]
         for field in index["fields"]:
             if "arrayConfig" in field:
                 command.append(f"--field-config=field-path={field['fieldPath']},array-config=contains")
             else:
-                command.append(f"--field-config=field-path={field['fieldPath']},order={field.get('order', 'ASCENDING').lower()}")
+                command.append(
+                    f"--field-config=field-path={field['fieldPath']},order={field.get('order', 'ASCENDING').lower()}"
+                )
         out.append(command)
     return out
 

@@ -8,6 +8,7 @@ cursors/offset ignored) and tests that need those skip on it, saying why.
 
     python scripts/emulator.py start   # prints FIRESTORE_EMULATOR_HOST=..., runs until killed
 """
+
 from __future__ import annotations
 
 import os
@@ -26,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass
 class Emulator:
-    host: str                    # gRPC host:port for FIRESTORE_EMULATOR_HOST
-    kind: str                    # "google" or "npm-fallback"
+    host: str  # gRPC host:port for FIRESTORE_EMULATOR_HOST
+    kind: str  # "google" or "npm-fallback"
     process: subprocess.Popen
-    control: str = ""            # host:port of the HTTP endpoints (ready, reset)
+    control: str = ""  # host:port of the HTTP endpoints (ready, reset)
 
     def __post_init__(self):
         self.control = self.control or self.host
@@ -41,8 +42,8 @@ class Emulator:
     def reset(self, project: str) -> None:
         """Delete every document of the project's default database."""
         request = urllib.request.Request(
-            f"http://{self.control}/emulator/v1/projects/{project}/databases/(default)/documents",
-            method="DELETE")
+            f"http://{self.control}/emulator/v1/projects/{project}/databases/(default)/documents", method="DELETE"
+        )
         urllib.request.urlopen(request, timeout=10).read()
 
     def stop(self) -> None:
@@ -57,7 +58,7 @@ class Emulator:
                 except ProcessLookupError:
                     pass
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)    # stragglers (the java child)
+            os.killpg(self.process.pid, signal.SIGKILL)  # stragglers (the java child)
         except ProcessLookupError:
             pass
 
@@ -82,8 +83,10 @@ def google_available() -> bool:
     if not gcloud or not shutil.which("java"):
         return False
     sdk = Path(os.path.realpath(gcloud)).parent.parent
-    return any((base / "platform" / "cloud-firestore-emulator").exists()
-               for base in (sdk, sdk / "lib" / "google-cloud-sdk", Path("/usr/lib/google-cloud-sdk")))
+    return any(
+        (base / "platform" / "cloud-firestore-emulator").exists()
+        for base in (sdk, sdk / "lib" / "google-cloud-sdk", Path("/usr/lib/google-cloud-sdk"))
+    )
 
 
 def start(port: int | None = None, log_path: Path | None = None, prefer: str = "") -> Emulator:
@@ -100,11 +103,13 @@ def start(port: int | None = None, log_path: Path | None = None, prefer: str = "
     log_path = log_path or ROOT / ".local" / f"emulator-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True, cwd=ROOT)
+    process = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, cwd=ROOT
+    )
     control = host if kind == "google" else f"127.0.0.1:{port + 1}"
-    return wait_ready(Emulator(host, kind, process, control), f"http://{control}/", f"the {kind} Firestore emulator",
-                      log_path)
+    return wait_ready(
+        Emulator(host, kind, process, control), f"http://{control}/", f"the {kind} Firestore emulator", log_path
+    )
 
 
 def wait_ready(emulator: Emulator, url: str, what: str, log_path: Path, timeout_s: float = 60) -> Emulator:

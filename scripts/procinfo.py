@@ -1,4 +1,5 @@
 """Resident memory of a process group (a server and its workers), for the load test and the benchmark."""
+
 import os
 from pathlib import Path
 

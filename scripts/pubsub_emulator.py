@@ -4,6 +4,7 @@ fulfillment/push.py for how pushes are authenticated locally.
 
     python scripts/pubsub_emulator.py start   # prints PUBSUB_EMULATOR_HOST=..., runs until killed
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,10 @@ def available() -> str:
     if not gcloud or not shutil.which("java"):
         return "gcloud or java is not installed"
     sdk = Path(os.path.realpath(gcloud)).parent.parent
-    if not any((base / "platform" / "pubsub-emulator").exists()
-               for base in (sdk, sdk / "lib" / "google-cloud-sdk", Path("/usr/lib/google-cloud-sdk"))):
+    if not any(
+        (base / "platform" / "pubsub-emulator").exists()
+        for base in (sdk, sdk / "lib" / "google-cloud-sdk", Path("/usr/lib/google-cloud-sdk"))
+    ):
         return "the Cloud CLI component pubsub-emulator is not installed (gcloud components install pubsub-emulator)"
     return ""
 
@@ -35,12 +38,17 @@ def start(project: str, port: int | None = None) -> firestore_emulator.Emulator:
     host = f"127.0.0.1:{port}"
     log_path = ROOT / ".local" / f"pubsub-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={host}",
-                                f"--project={project}", "--quiet"],
-                               stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True, cwd=ROOT)
-    return firestore_emulator.wait_ready(firestore_emulator.Emulator(host, "google-pubsub", process),
-                                         f"http://{host}/", "the Pub/Sub emulator", log_path)
+    process = subprocess.Popen(
+        ["gcloud", "beta", "emulators", "pubsub", "start", f"--host-port={host}", f"--project={project}", "--quiet"],
+        stdout=open(log_path, "wb"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    return firestore_emulator.wait_ready(
+        firestore_emulator.Emulator(host, "google-pubsub", process), f"http://{host}/", "the Pub/Sub emulator", log_path
+    )
 
 
 if __name__ == "__main__":

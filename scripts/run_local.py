@@ -10,6 +10,7 @@ published and delivered like in production. The seeded people's routes point at 
 inbox on INBOX_PORT (8099) that prints each page it receives. Send a sample alert or
 build with `make sample-alert` / `make sample-build` (scripts/sample_events.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -87,9 +88,15 @@ def wire_pubsub(project: str, url: str, **subscription: Any) -> None:
     for name in TOPICS:
         topic = publisher.topic_path(project, name)
         publisher.create_topic(name=topic)
-        subscriber.create_subscription(request={
-            "name": subscriber.subscription_path(project, f"{name}-push"), "topic": topic,
-            "push_config": {"push_endpoint": f"{url}/events/{name}"}, "ack_deadline_seconds": 10, **subscription})
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(project, f"{name}-push"),
+                "topic": topic,
+                "push_config": {"push_endpoint": f"{url}/events/{name}"},
+                "ack_deadline_seconds": 10,
+                **subscription,
+            }
+        )
 
 
 def serve(port: str) -> subprocess.Popen:
@@ -108,10 +115,13 @@ def stop(server: subprocess.Popen | None) -> None:
 def main() -> int:
     port = os.environ.get("PORT", "8080")
     if not webhook_server.port_is_free(port):
-        print(f"make run: port {port} is already in use (another `make run`?); "
-              f"choose another with: PORT={int(port) + 1} make run", file=sys.stderr)
+        print(
+            f"make run: port {port} is already in use (another `make run`?); "
+            f"choose another with: PORT={int(port) + 1} make run",
+            file=sys.stderr,
+        )
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))     # `kill` cleans up like Ctrl-C does
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # `kill` cleans up like Ctrl-C does
     emu = emulator.start()
     os.environ["FIRESTORE_EMULATOR_HOST"] = emu.host
     os.environ.setdefault("GOOGLE_CLOUD_PROJECT", "watchkeeper-local")
@@ -130,24 +140,32 @@ def main() -> int:
             pubsub = pubsub_emulator.start(os.environ["GOOGLE_CLOUD_PROJECT"])
             os.environ.update({"PUBSUB_EMULATOR_HOST": pubsub.host, "PAGES_TOPIC": "pages"})
             wire_pubsub(os.environ["GOOGLE_CLOUD_PROJECT"], f"http://127.0.0.1:{port}")
-            print(f"Pub/Sub emulator on {pubsub.host}: topics {', '.join(TOPICS)} push to /events/<topic>",
-                  flush=True)
+            print(f"Pub/Sub emulator on {pubsub.host}: topics {', '.join(TOPICS)} push to /events/<topic>", flush=True)
         inbox = start_inbox(int(os.environ.get("INBOX_PORT", "8099")))
-        print(f"Webhook on http://127.0.0.1:{port}/  (try: PORT={port} .venv/bin/python -m fulfillment say "
-              f"\"who is on call for payments\" --intent oncall.current --param service=payments; "
-              f"PORT={port} make sample-alert; PORT={port} make sample-build)", flush=True)
-        print("Edits to main.py, fulfillment/, intents/ and events/ restart the webhook; Ctrl-C stops everything.",
-              flush=True)
+        print(
+            f"Webhook on http://127.0.0.1:{port}/  (try: PORT={port} .venv/bin/python -m fulfillment say "
+            f'"who is on call for payments" --intent oncall.current --param service=payments; '
+            f"PORT={port} make sample-alert; PORT={port} make sample-build)",
+            flush=True,
+        )
+        print(
+            "Edits to main.py, fulfillment/, intents/ and events/ restart the webhook; Ctrl-C stops everything.",
+            flush=True,
+        )
         server = serve(port)
         seen = watched_files()
         while True:
             time.sleep(0.5)
             now = watched_files()
             if now != seen:
-                changed = sorted(str(f.relative_to(ROOT)) if f.is_relative_to(ROOT) else str(f)
-                                 for f in set(now) ^ set(seen) | {f for f in now if now[f] != seen.get(f)})
-                print(f"changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}: restarting the webhook",
-                      flush=True)
+                changed = sorted(
+                    str(f.relative_to(ROOT)) if f.is_relative_to(ROOT) else str(f)
+                    for f in set(now) ^ set(seen) | {f for f in now if now[f] != seen.get(f)}
+                )
+                print(
+                    f"changed: {', '.join(changed[:3])}{' ...' if len(changed) > 3 else ''}: restarting the webhook",
+                    flush=True,
+                )
                 seen = now
                 stop(server)
                 server = serve(port)

@@ -6,6 +6,7 @@ as the Pub/Sub push would (`make run` in another terminal first).
 
 Then ask: "any open incidents?" / "when was checkout last deployed?".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,28 +23,46 @@ import uuid
 def notification(incident_id: str, state: str, service: str) -> dict:
     """A Cloud Monitoring notification, JSON schema version 1.2."""
     now = int(time.time())
-    return {"version": "1.2", "incident": {
-        "incident_id": incident_id, "scoping_project_id": "watchkeeper-local", "state": state,
-        "started_at": now - 120, "ended_at": now if state == "closed" else None,
-        "policy_name": f"{service} error rate above 5%", "policy_user_labels": {"service": service},
-        "condition_name": "5xx ratio > 0.05", "severity": "Error",
-        "summary": f"Error ratio for {service} is above the threshold of 0.05 with a value of 0.12.",
-        "url": "https://console.cloud.google.com/monitoring/alerting", "resource": {"type": "cloud_run_revision"}}}
+    return {
+        "version": "1.2",
+        "incident": {
+            "incident_id": incident_id,
+            "scoping_project_id": "watchkeeper-local",
+            "state": state,
+            "started_at": now - 120,
+            "ended_at": now if state == "closed" else None,
+            "policy_name": f"{service} error rate above 5%",
+            "policy_user_labels": {"service": service},
+            "condition_name": "5xx ratio > 0.05",
+            "severity": "Error",
+            "summary": f"Error ratio for {service} is above the threshold of 0.05 with a value of 0.12.",
+            "url": "https://console.cloud.google.com/monitoring/alerting",
+            "resource": {"type": "cloud_run_revision"},
+        },
+    }
 
 
 def build(service: str, status: str, version: str) -> dict:
     """A Cloud Build notification's data: the Build resource."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return {"id": str(uuid.uuid4()), "status": status, "startTime": stamp, "finishTime": stamp,
-            "substitutions": {"_SERVICE": service, "TAG_NAME": version, "TRIGGER_NAME": f"{service}-deploy"},
-            "logUrl": "https://console.cloud.google.com/cloud-build/builds"}
+    return {
+        "id": str(uuid.uuid4()),
+        "status": status,
+        "startTime": stamp,
+        "finishTime": stamp,
+        "substitutions": {"_SERVICE": service, "TAG_NAME": version, "TRIGGER_NAME": f"{service}-deploy"},
+        "logUrl": "https://console.cloud.google.com/cloud-build/builds",
+    }
 
 
 def send(url: str, data: dict) -> int:
-    body = {"message": {"data": base64.b64encode(json.dumps(data).encode()).decode(),
-                        "messageId": uuid.uuid4().hex}, "subscription": "projects/watchkeeper-local/subscriptions/sample"}
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    body = {
+        "message": {"data": base64.b64encode(json.dumps(data).encode()).decode(), "messageId": uuid.uuid4().hex},
+        "subscription": "projects/watchkeeper-local/subscriptions/sample",
+    }
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
             print(response.status, response.read().decode())

@@ -6,6 +6,7 @@ never goes stale.
 
     FIRESTORE_EMULATOR_HOST=127.0.0.1:8080 python scripts/seed.py [data/seed.json]
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,7 @@ UTC = dt.timezone.utc
 
 def documents(data: dict, now: dt.datetime) -> list[tuple[str, str, dict]]:
     """(collection, id, fields) for everything in the seed file, times made absolute."""
-    ago = lambda minutes: now - dt.timedelta(minutes=minutes)   # noqa: E731
+    ago = lambda minutes: now - dt.timedelta(minutes=minutes)  # noqa: E731
     docs: list[tuple[str, str, dict]] = []
     for sid, service in data["services"].items():
         docs.append(("services", sid, service))
@@ -32,8 +33,12 @@ def documents(data: dict, now: dt.datetime) -> list[tuple[str, str, dict]]:
         start = (now - dt.timedelta(days=7)).replace(hour=0, minute=0, second=0, microsecond=0)
         for i in range(int(rotation.get("weeks", 4)) * 7 * 24 // hours):
             begins = start + dt.timedelta(hours=i * hours)
-            shift = {"team": tid, "starts": begins, "ends": begins + dt.timedelta(hours=hours),
-                     "primary": people[i % len(people)]}
+            shift = {
+                "team": tid,
+                "starts": begins,
+                "ends": begins + dt.timedelta(hours=hours),
+                "primary": people[i % len(people)],
+            }
             if rotation.get("secondary") and len(people) > 1:
                 shift["secondary"] = people[(i + 1) % len(people)]
             docs.append(("shifts", f"{tid}-{begins:%Y%m%dT%H}", shift))
@@ -57,7 +62,7 @@ def seed(db, path: Path = SEED, now: dt.datetime | None = None) -> int:
     docs = documents(data, now or dt.datetime.now(UTC))
     for start in range(0, len(docs), 400):
         batch = db.batch()
-        for collection, ident, fields in docs[start:start + 400]:
+        for collection, ident, fields in docs[start : start + 400]:
             batch.set(db.collection(collection).document(ident), fields)
         batch.commit(timeout=30)
     return len(docs)

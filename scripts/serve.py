@@ -12,6 +12,7 @@ so the function itself needs none of this.
 
     python scripts/serve.py --host 127.0.0.1 --port 8080
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,14 +43,14 @@ class DeadlineSocket(socket.socket):
         self.deadline = time.monotonic() + self.limit
 
     def setblocking(self, flag: bool) -> None:
-        if flag:                                 # gunicorn does this before every request
+        if flag:  # gunicorn does this before every request
             self.deadline = time.monotonic() + self.limit
             self.settimeout(self.limit)
         else:
             super().setblocking(False)
 
     def _arm(self) -> bool:
-        if self.gettimeout() == 0.0:             # non-blocking: the poller's phase, not ours
+        if self.gettimeout() == 0.0:  # non-blocking: the poller's phase, not ours
             return True
         left = self.deadline - time.monotonic()
         if left <= 0:
@@ -71,7 +72,7 @@ class DeadlineSocket(socket.socket):
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         if self.gettimeout() != 0.0:
-            self.settimeout(self.limit)           # writing gets its own time, not what reading left
+            self.settimeout(self.limit)  # writing gets its own time, not what reading left
         super().sendall(data, flags)
 
 

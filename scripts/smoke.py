@@ -8,6 +8,7 @@
    account's roles/datastore.user, which `welcome` never touches.
 
     python3 scripts/smoke.py URL --user USER --password-file FILE [--max-seconds 2]"""
+
 import argparse
 import base64
 import json
@@ -22,17 +23,26 @@ EXPECTED = f'I don\'t know a service or team called "{PROBE}"'
 
 
 def request_body() -> bytes:
-    return json.dumps({
-        "responseId": str(uuid.uuid4()), "session": f"projects/smoke/agent/sessions/smoke-{uuid.uuid4().hex[:8]}",
-        "queryResult": {"queryText": f"who is on call for {PROBE}", "parameters": {"service": PROBE},
-                        "languageCode": "en", "intent": {"displayName": "oncall.current"}},
-        "originalDetectIntentRequest": {}}).encode()
+    return json.dumps(
+        {
+            "responseId": str(uuid.uuid4()),
+            "session": f"projects/smoke/agent/sessions/smoke-{uuid.uuid4().hex[:8]}",
+            "queryResult": {
+                "queryText": f"who is on call for {PROBE}",
+                "parameters": {"service": PROBE},
+                "languageCode": "en",
+                "intent": {"displayName": "oncall.current"},
+            },
+            "originalDetectIntentRequest": {},
+        }
+    ).encode()
 
 
 def post(url: str, headers: dict) -> tuple[int, dict, float]:
     started = time.monotonic()
-    request = urllib.request.Request(url, request_body(), {"Content-Type": "application/json",
-                                                           "User-Agent": "watchkeeper-smoke", **headers})
+    request = urllib.request.Request(
+        url, request_body(), {"Content-Type": "application/json", "User-Agent": "watchkeeper-smoke", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             status, raw = response.status, response.read()
@@ -60,7 +70,7 @@ def main() -> int:
     if status not in (401, 403):
         print("smoke test FAILED: a request without credentials was not refused", file=sys.stderr)
         return 1
-    for attempt in range(args.attempts):          # a fresh revision may need a moment
+    for attempt in range(args.attempts):  # a fresh revision may need a moment
         try:
             status, answer, elapsed = post(args.url, auth)
         except OSError as error:
@@ -73,8 +83,10 @@ def main() -> int:
             print("smoke test passed: credentials required, Firestore read works")
             return 0
         time.sleep(2)
-    print("smoke test FAILED: no fast answer from a Firestore read (see the function's log line: outcome, "
-          "detail)", file=sys.stderr)
+    print(
+        "smoke test FAILED: no fast answer from a Firestore read (see the function's log line: outcome, detail)",
+        file=sys.stderr,
+    )
     return 1
 
 

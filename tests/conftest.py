@@ -1,5 +1,6 @@
 """Shared test fixtures: a real Firestore emulator, the real functions-framework server
 on loopback, strict checks against Dialogflow's official types, and the shared samples."""
+
 from __future__ import annotations
 
 import json
@@ -32,18 +33,19 @@ import webhook_server  # noqa: E402
 import intents  # noqa: E402
 from fulfillment import app as _app  # noqa: E402
 
-_app.configure(intents.APP)      # in-process tests see Watchkeeper as main.py configures it
+_app.configure(intents.APP)  # in-process tests see Watchkeeper as main.py configures it
 
 import emulator as emulator_script  # noqa: E402
 import seed as seed_script  # noqa: E402
 
 # ---- Dialogflow's own types, strictly -----------------------------------------------------
 
+
 def _walk_keys(value, path=""):
     if isinstance(value, dict):
         for key, item in value.items():
             yield path, key
-            if key not in ("parameters", "payload", "metadata"):   # Structs: the agent's own keys
+            if key not in ("parameters", "payload", "metadata"):  # Structs: the agent's own keys
                 yield from _walk_keys(item, f"{path}.{key}")
     elif isinstance(value, list):
         for item in value:
@@ -64,11 +66,14 @@ def assert_valid_response(body: dict, dialect: str) -> None:
 
 # ---- the shared real-world samples ---------------------------------------------------------
 
+
 def shared_fixture(kind: str, name: str) -> dict:
     path = SHARED / kind / name
     if not path.exists():
-        pytest.skip(f"{kind}/{name}: one of the sample requests from public Dialogflow projects, "
-                    "not shipped in this repository (set WATCHKEEPER_SHARED to a folder holding them)")
+        pytest.skip(
+            f"{kind}/{name}: one of the sample requests from public Dialogflow projects, "
+            "not shipped in this repository (set WATCHKEEPER_SHARED to a folder holding them)"
+        )
     return json.loads(path.read_text())
 
 
@@ -85,12 +90,14 @@ def setenv(monkeypatch):
     def change(name: str, value: str) -> None:
         monkeypatch.setenv(name, value)
         settings.reload()
+
     yield change
     monkeypatch.undo()
     settings.reload()
 
 
 # ---- Firestore emulator --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def emulator():
@@ -121,6 +128,7 @@ def seeded(emulator, db):
 
 # ---- the real webhook server ---------------------------------------------------------------
 
+
 class Server:
     def __init__(self, port: int, process: subprocess.Popen, log_path: Path):
         self.url = f"http://127.0.0.1:{port}"
@@ -130,7 +138,9 @@ class Server:
     def post(self, body, headers=None, **kwargs) -> requests.Response:
         data = body if isinstance(body, (bytes, str)) else json.dumps(body)
         all_headers = {"Content-Type": "application/json", **(headers or {})}
-        return requests.post(self.url + "/", data=data, headers=all_headers, timeout=kwargs.pop("timeout", 15), **kwargs)
+        return requests.post(
+            self.url + "/", data=data, headers=all_headers, timeout=kwargs.pop("timeout", 15), **kwargs
+        )
 
     def traced_post(self, body, headers=None, **kwargs) -> tuple[requests.Response, dict]:
         """POST and return the response with the request's own log entry."""
@@ -163,7 +173,7 @@ def start_server(env_extra: dict | None = None, name: str = "webhook") -> Server
     # directory cache in the background, and a test that resets the database meanwhile would
     # leave it caching an empty directory for DIRECTORY_TTL_S. tests/test_warmup.py covers it.
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "WARMUP": "0", **(env_extra or {})}
-    env = {key: value for key, value in env.items() if value is not None}     # None: unset it
+    env = {key: value for key, value in env.items() if value is not None}  # None: unset it
     return launch(name, env)
 
 
@@ -173,8 +183,14 @@ def launch(name: str, env: dict, source: str = "", cwd: Path = ROOT, wait: bool 
     port = emulator_script.free_port()
     log_path = ROOT / ".local" / f"{name}-{port}.log"
     log_path.parent.mkdir(exist_ok=True)
-    process = subprocess.Popen(webhook_server.command(port, source=source), cwd=cwd, env=env,
-                               stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        webhook_server.command(port, source=source),
+        cwd=cwd,
+        env=env,
+        stdout=open(log_path, "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     server = Server(port, process, log_path)
     if not wait:
         return server
@@ -209,7 +225,7 @@ def stop_server(server: Server) -> None:
         os.killpg(server.process.pid, signal.SIGTERM)
         server.process.wait(timeout=10)
     except ProcessLookupError:
-        server.process.wait(timeout=10)          # the whole group is gone already: just reap it
+        server.process.wait(timeout=10)  # the whole group is gone already: just reap it
     except subprocess.TimeoutExpired:
         os.killpg(server.process.pid, signal.SIGKILL)
 

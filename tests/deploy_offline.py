@@ -11,6 +11,7 @@ step that finds gcloud anywhere else fails here as it would in Cloud Build. Tool
 installs or runs besides gcloud (apt-get, pip, uv, make) are recording stubs; python3 is
 the system's (the gcloud images' scripts must need only the standard library), python in
 the python image is this venv's (pip install is a stub)."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,32 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = Path(__file__).resolve().parent / "fake_gcloud.py"
 BUILD = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
-TOOLS = ["bash", "sh", "env", "cat", "rm", "grep", "sed", "mkdir", "chmod", "sleep", "head", "tr", "dirname",
-         "basename", "ls", "cp", "mv", "touch", "true", "false", "echo", "printf", "test", "["]
+TOOLS = [
+    "bash",
+    "sh",
+    "env",
+    "cat",
+    "rm",
+    "grep",
+    "sed",
+    "mkdir",
+    "chmod",
+    "sleep",
+    "head",
+    "tr",
+    "dirname",
+    "basename",
+    "ls",
+    "cp",
+    "mv",
+    "touch",
+    "true",
+    "false",
+    "echo",
+    "printf",
+    "test",
+    "[",
+]
 IMAGES: dict[str, dict[str, str | None]] = {
     "gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators": {"gcloud": "google-cloud-sdk/bin", "python": "system"},
     "gcr.io/google.com/cloudsdktool/google-cloud-cli:slim": {"gcloud": "usr/bin", "python": "system"},
@@ -44,6 +69,7 @@ exit 0
 @dataclass
 class Fake:
     """One fake Google project: the stand-in's state and what everyone called."""
+
     root: Path
 
     @property
@@ -61,9 +87,13 @@ class Fake:
         return path.read_text().splitlines() if path.exists() else []
 
     def env(self) -> dict[str, str]:
-        return {"FAKE_GCLOUD_STATE": str(self.root / "state.json"), "FAKE_GCLOUD_LOG": str(self.root / "gcloud.log"),
-                "STUB_LOG": str(self.root / "stubs.log"), "HOME": str(self.root / "home"),
-                "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"}
+        return {
+            "FAKE_GCLOUD_STATE": str(self.root / "state.json"),
+            "FAKE_GCLOUD_LOG": str(self.root / "gcloud.log"),
+            "STUB_LOG": str(self.root / "stubs.log"),
+            "HOME": str(self.root / "home"),
+            "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+        }
 
     def image(self, name: str) -> str:
         """Lay out the image's directories once; return its PATH."""
@@ -80,7 +110,7 @@ class Fake:
                 (usr_bin / stub).write_text(STUB)
                 (usr_bin / stub).chmod(0o755)
             for alias in ("python", "python3"):
-                if spec["python"] == "venv":      # a venv's python finds its packages only when called by its path
+                if spec["python"] == "venv":  # a venv's python finds its packages only when called by its path
                     (usr_bin / alias).write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')
                     (usr_bin / alias).chmod(0o755)
                 else:
@@ -96,6 +126,7 @@ class Fake:
 
 def substitute(text: str, values: dict[str, str]) -> str:
     """Cloud Build's substitution: $$ is a dollar, $NAME / ${NAME} a substitution (unknown: an error)."""
+
     def one(match: re.Match) -> str:
         if match.group(0) == "$$":
             return "$"
@@ -103,43 +134,78 @@ def substitute(text: str, values: dict[str, str]) -> str:
         if name not in values:
             raise KeyError(f"cloudbuild.yaml uses ${name}, which is neither built in nor declared")
         return values[name]
+
     return re.sub(r"\$\$|\$\{([A-Z_][A-Z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)", one, text)
 
 
 def substitutions(project: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
-    built_in = {"PROJECT_ID": project, "SHORT_SHA": "abc1234", "COMMIT_SHA": "abc1234" * 5, "BUILD_ID": "b-1",
-                "LOCATION": "europe-west1", "PROJECT_NUMBER": "123456789012", "BRANCH_NAME": "main"}
+    built_in = {
+        "PROJECT_ID": project,
+        "SHORT_SHA": "abc1234",
+        "COMMIT_SHA": "abc1234" * 5,
+        "BUILD_ID": "b-1",
+        "LOCATION": "europe-west1",
+        "PROJECT_NUMBER": "123456789012",
+        "BRANCH_NAME": "main",
+    }
     return {**built_in, **{k: str(v) for k, v in BUILD["substitutions"].items()}, **(overrides or {})}
 
 
 def workspace(dest: Path) -> Path:
     """What Cloud Build checks out into /workspace: the repository without local state."""
-    shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(".git", ".venv", ".local", "node_modules", "__pycache__",
-                                                               ".pytest_cache", ".hypothesis", "results", "*.zip"))
+    shutil.copytree(
+        ROOT,
+        dest,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".local", "node_modules", "__pycache__", ".pytest_cache", ".hypothesis", "results", "*.zip"
+        ),
+    )
     return dest
 
 
-def run_step(fake: Fake, step: dict, work: Path, values: dict[str, str], extra_env: dict[str, str] | None = None,
-             ) -> subprocess.CompletedProcess:
+def run_step(
+    fake: Fake,
+    step: dict,
+    work: Path,
+    values: dict[str, str],
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     """One build step as Cloud Build runs it: its image's PATH, its env, its entrypoint and args."""
     args = [substitute(a, values) for a in step.get("args", [])]
-    env = {"PATH": fake.image(step["name"]), **fake.env(), "FAKE_GCLOUD_PROJECT": values["PROJECT_ID"],
-           **dict(e.split("=", 1) for e in step.get("env", [])), **(extra_env or {})}
+    env = {
+        "PATH": fake.image(step["name"]),
+        **fake.env(),
+        "FAKE_GCLOUD_PROJECT": values["PROJECT_ID"],
+        **dict(e.split("=", 1) for e in step.get("env", [])),
+        **(extra_env or {}),
+    }
     entrypoint = step.get("entrypoint")
     found = shutil.which(entrypoint, path=env["PATH"]) if entrypoint else None
     assert found, f"step {step['id']}: {entrypoint} is not on the image's PATH"
-    return subprocess.run([found, *args], cwd=work, env=env, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [found, *args], cwd=work, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL
+    )
 
 
-def run_bootstrap(fake: Fake, project: str, region: str, extra: list[str], stdin: str | None = None
-                  ) -> subprocess.CompletedProcess:
+def run_bootstrap(
+    fake: Fake, project: str, region: str, extra: list[str], stdin: str | None = None
+) -> subprocess.CompletedProcess:
     """`make bootstrap` on a machine whose gcloud is not in /usr/bin (the slim layout's is elsewhere)."""
-    env = {**os.environ, **fake.env(), "PATH": fake.image("gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators"),
-           "FAKE_GCLOUD_PROJECT": project}
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "bootstrap.py"), f"--project={project}",
-                           f"--region={region}", *extra], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, input=stdin)
+    env = {
+        **os.environ,
+        **fake.env(),
+        "PATH": fake.image("gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators"),
+        "FAKE_GCLOUD_PROJECT": project,
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bootstrap.py"), f"--project={project}", f"--region={region}", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        input=stdin,
+    )
 
 
 def read_only(argv: list[str]) -> bool:

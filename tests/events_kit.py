@@ -1,5 +1,6 @@
 """Test kit for the event paths: push envelopes, Cloud Monitoring and Cloud Build payloads,
 and a local HTTP receiver standing in for Google Chat / Slack incoming webhooks."""
+
 from __future__ import annotations
 
 import base64
@@ -18,9 +19,15 @@ MONITORING = ROOT / "monitoring"
 
 def envelope(data, attributes=None, message_id=None, attempt=None) -> dict:
     raw = data if isinstance(data, bytes) else json.dumps(data).encode()
-    body = {"message": {"data": base64.b64encode(raw).decode(), "attributes": attributes or {},
-                        "messageId": message_id or uuid.uuid4().hex, "publishTime": "2026-11-27T22:00:00Z"},
-            "subscription": "projects/watchkeeper-test/subscriptions/test"}
+    body = {
+        "message": {
+            "data": base64.b64encode(raw).decode(),
+            "attributes": attributes or {},
+            "messageId": message_id or uuid.uuid4().hex,
+            "publishTime": "2026-11-27T22:00:00Z",
+        },
+        "subscription": "projects/watchkeeper-test/subscriptions/test",
+    }
     if attempt:
         body["deliveryAttempt"] = attempt
     return body
@@ -30,9 +37,12 @@ def push(server, name, body, headers=None, timeout=30) -> tuple[requests.Respons
     """POST a push envelope to /events/<name>; the response and that delivery's one log line."""
     trace = uuid.uuid4().hex
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-    response = requests.post(f"{server.url}/events/{name}", data=data, timeout=timeout,
-                             headers={"Content-Type": "application/json",
-                                      "X-Cloud-Trace-Context": f"{trace}/1;o=1", **(headers or {})})
+    response = requests.post(
+        f"{server.url}/events/{name}",
+        data=data,
+        timeout=timeout,
+        headers={"Content-Type": "application/json", "X-Cloud-Trace-Context": f"{trace}/1;o=1", **(headers or {})},
+    )
     return response, server.log_entry(trace)
 
 
@@ -40,43 +50,71 @@ def alert(incident_id, state="open", service="checkout", labels=None, started=No
     """A Cloud Monitoring notification, schema version 1.2, as the Pub/Sub channel sends it."""
     now = int(time.time())
     incident = {
-        "incident_id": incident_id, "scoping_project_id": "watchkeeper-test", "scoping_project_number": 12345,
+        "incident_id": incident_id,
+        "scoping_project_id": "watchkeeper-test",
+        "scoping_project_number": 12345,
         "url": f"https://console.cloud.google.com/monitoring/alerting/incidents/{incident_id}?project=watchkeeper-test",
-        "severity": "Critical", "started_at": started or now - 60,
-        "ended_at": (ended or now) if state == "closed" else None, "state": state,
+        "severity": "Critical",
+        "started_at": started or now - 60,
+        "ended_at": (ended or now) if state == "closed" else None,
+        "state": state,
         "summary": f"Latency for {service} is above the threshold of 1000 with a value of 1834.",
-        "apigee_url": "", "observed_value": "1834", "resource": {"type": "cloud_run_revision",
-                                                                 "labels": {"service_name": service}},
-        "resource_type_display_name": "Cloud Run Revision", "resource_id": "", "resource_display_name": service,
+        "apigee_url": "",
+        "observed_value": "1834",
+        "resource": {"type": "cloud_run_revision", "labels": {"service_name": service}},
+        "resource_type_display_name": "Cloud Run Revision",
+        "resource_id": "",
+        "resource_display_name": service,
         "resource_name": f"watchkeeper-test {service}",
         "metric": {"type": "run.googleapis.com/request_latencies", "displayName": "Request Latencies", "labels": {}},
         "metadata": {"system_labels": {}, "user_labels": {}},
         "policy_name": f"{service} latency too high",
         "policy_user_labels": {"service": service, **(labels or {})} if service else dict(labels or {}),
-        "documentation": {"content": "Check the dashboard.", "mime_type": "text/markdown",
-                          "subject": f"[ALERT] {service} latency"},
-        "condition": {"name": "projects/watchkeeper-test/alertPolicies/1/conditions/2",
-                      "displayName": "p99 latency > 1s"},
-        "condition_name": "p99 latency > 1s", "threshold_value": "1000"}
+        "documentation": {
+            "content": "Check the dashboard.",
+            "mime_type": "text/markdown",
+            "subject": f"[ALERT] {service} latency",
+        },
+        "condition": {
+            "name": "projects/watchkeeper-test/alertPolicies/1/conditions/2",
+            "displayName": "p99 latency > 1s",
+        },
+        "condition_name": "p99 latency > 1s",
+        "threshold_value": "1000",
+    }
     incident.update(extra)
     return {"incident": incident, "version": "1.2"}
 
 
-def build(build_id=None, status="SUCCESS", service="checkout", trigger="checkout-deploy", tag="", sha="4f2a9c1") -> dict:
+def build(
+    build_id=None, status="SUCCESS", service="checkout", trigger="checkout-deploy", tag="", sha="4f2a9c1"
+) -> dict:
     """A Cloud Build notification's data: the Build resource (JSON, camelCase)."""
-    substitutions = {"REPO_NAME": "watchkeeper", "BRANCH_NAME": "main", "COMMIT_SHA": sha + "e" * 33,
-                     "SHORT_SHA": sha, "TRIGGER_NAME": trigger, "REF_NAME": "main"}
+    substitutions = {
+        "REPO_NAME": "watchkeeper",
+        "BRANCH_NAME": "main",
+        "COMMIT_SHA": sha + "e" * 33,
+        "SHORT_SHA": sha,
+        "TRIGGER_NAME": trigger,
+        "REF_NAME": "main",
+    }
     if service:
         substitutions["_SERVICE"] = service
     if tag:
         substitutions["TAG_NAME"] = tag
     build_id = build_id or str(uuid.uuid4())
-    body = {"id": build_id, "projectId": "watchkeeper-test", "status": status,
-            "createTime": "2026-11-27T21:50:00.123456Z", "startTime": "2026-11-27T21:50:02.987654321Z",
-            "steps": [{"name": "gcr.io/cloud-builders/gcloud", "args": ["version"]}],
-            "substitutions": substitutions, "buildTriggerId": "0f1e2d3c",
-            "logUrl": f"https://console.cloud.google.com/cloud-build/builds/{build_id}?project=12345",
-            "sourceProvenance": {"resolvedRepoSource": {"commitSha": sha + "e" * 33}}}
+    body = {
+        "id": build_id,
+        "projectId": "watchkeeper-test",
+        "status": status,
+        "createTime": "2026-11-27T21:50:00.123456Z",
+        "startTime": "2026-11-27T21:50:02.987654321Z",
+        "steps": [{"name": "gcr.io/cloud-builders/gcloud", "args": ["version"]}],
+        "substitutions": substitutions,
+        "buildTriggerId": "0f1e2d3c",
+        "logUrl": f"https://console.cloud.google.com/cloud-build/builds/{build_id}?project=12345",
+        "sourceProvenance": {"resolvedRepoSource": {"commitSha": sha + "e" * 33}},
+    }
     if status not in ("QUEUED", "WORKING", "PENDING"):
         body["finishTime"] = time.strftime("%Y-%m-%dT%H:%M:%S.000000001Z", time.gmtime())
     return body

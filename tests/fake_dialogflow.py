@@ -1,5 +1,6 @@
 """A local gRPC server speaking Dialogflow's Agents service (RestoreAgent, ExportAgent; ES v2
 and CX v3) and the long-running Operations service, so the official clients run unmodified."""
+
 from __future__ import annotations
 
 from concurrent import futures
@@ -20,41 +21,66 @@ class AgentsServer:
         self.exports: list = []
         self.agent_content = b""
         self.polls_before_done = polls_before_done
-        self.operations: dict[str, tuple[int, any_pb2.Any]] = {}   # name -> (polls left, response)
+        self.operations: dict[str, tuple[int, any_pb2.Any]] = {}  # name -> (polls left, response)
         self.metadata: list[tuple] = []
-        self.agents: dict[str, dialogflow_v2.Agent] = {}        # parent -> agent
-        self.calls: list[str] = []                              # method names, in order
+        self.agents: dict[str, dialogflow_v2.Agent] = {}  # parent -> agent
+        self.calls: list[str] = []  # method names, in order
         self.fulfillments: list[dialogflow_v2.UpdateFulfillmentRequest] = []
         self.server = grpc.server(futures.ThreadPoolExecutor(4))
-        self.server.add_generic_rpc_handlers([
-            grpc.method_handlers_generic_handler(self.SERVICE, {
-                "RestoreAgent": grpc.unary_unary_rpc_method_handler(
-                    self._restore, request_deserializer=types.RestoreAgentRequest.deserialize,
-                    response_serializer=operations_pb2.Operation.SerializeToString),
-                "ExportAgent": grpc.unary_unary_rpc_method_handler(
-                    self._export, request_deserializer=types.ExportAgentRequest.deserialize,
-                    response_serializer=operations_pb2.Operation.SerializeToString),
-                "GetAgent": grpc.unary_unary_rpc_method_handler(
-                    self._get_agent, request_deserializer=dialogflow_v2.GetAgentRequest.deserialize,
-                    response_serializer=dialogflow_v2.Agent.serialize),
-                "SetAgent": grpc.unary_unary_rpc_method_handler(
-                    self._set_agent, request_deserializer=dialogflow_v2.SetAgentRequest.deserialize,
-                    response_serializer=dialogflow_v2.Agent.serialize),
-                "TrainAgent": grpc.unary_unary_rpc_method_handler(
-                    self._train, request_deserializer=dialogflow_v2.TrainAgentRequest.deserialize,
-                    response_serializer=operations_pb2.Operation.SerializeToString),
-            }),
-            grpc.method_handlers_generic_handler("google.cloud.dialogflow.v2.Fulfillments", {
-                "UpdateFulfillment": grpc.unary_unary_rpc_method_handler(
-                    self._update_fulfillment, request_deserializer=dialogflow_v2.UpdateFulfillmentRequest.deserialize,
-                    response_serializer=dialogflow_v2.Fulfillment.serialize),
-            }),
-            grpc.method_handlers_generic_handler("google.longrunning.Operations", {
-                "GetOperation": grpc.unary_unary_rpc_method_handler(
-                    self._get_operation, request_deserializer=operations_pb2.GetOperationRequest.FromString,
-                    response_serializer=operations_pb2.Operation.SerializeToString),
-            }),
-        ])
+        self.server.add_generic_rpc_handlers(
+            [
+                grpc.method_handlers_generic_handler(
+                    self.SERVICE,
+                    {
+                        "RestoreAgent": grpc.unary_unary_rpc_method_handler(
+                            self._restore,
+                            request_deserializer=types.RestoreAgentRequest.deserialize,
+                            response_serializer=operations_pb2.Operation.SerializeToString,
+                        ),
+                        "ExportAgent": grpc.unary_unary_rpc_method_handler(
+                            self._export,
+                            request_deserializer=types.ExportAgentRequest.deserialize,
+                            response_serializer=operations_pb2.Operation.SerializeToString,
+                        ),
+                        "GetAgent": grpc.unary_unary_rpc_method_handler(
+                            self._get_agent,
+                            request_deserializer=dialogflow_v2.GetAgentRequest.deserialize,
+                            response_serializer=dialogflow_v2.Agent.serialize,
+                        ),
+                        "SetAgent": grpc.unary_unary_rpc_method_handler(
+                            self._set_agent,
+                            request_deserializer=dialogflow_v2.SetAgentRequest.deserialize,
+                            response_serializer=dialogflow_v2.Agent.serialize,
+                        ),
+                        "TrainAgent": grpc.unary_unary_rpc_method_handler(
+                            self._train,
+                            request_deserializer=dialogflow_v2.TrainAgentRequest.deserialize,
+                            response_serializer=operations_pb2.Operation.SerializeToString,
+                        ),
+                    },
+                ),
+                grpc.method_handlers_generic_handler(
+                    "google.cloud.dialogflow.v2.Fulfillments",
+                    {
+                        "UpdateFulfillment": grpc.unary_unary_rpc_method_handler(
+                            self._update_fulfillment,
+                            request_deserializer=dialogflow_v2.UpdateFulfillmentRequest.deserialize,
+                            response_serializer=dialogflow_v2.Fulfillment.serialize,
+                        ),
+                    },
+                ),
+                grpc.method_handlers_generic_handler(
+                    "google.longrunning.Operations",
+                    {
+                        "GetOperation": grpc.unary_unary_rpc_method_handler(
+                            self._get_operation,
+                            request_deserializer=operations_pb2.GetOperationRequest.FromString,
+                            response_serializer=operations_pb2.Operation.SerializeToString,
+                        ),
+                    },
+                ),
+            ]
+        )
         self.port = self.server.add_insecure_port("127.0.0.1:0")
         self.address = f"127.0.0.1:{self.port}"
         self.server.start()
@@ -88,7 +114,7 @@ class AgentsServer:
 
     def _restore(self, request, context):
         self.calls.append("RestoreAgent")
-        if self.TYPES is dialogflow_v2 and request.parent not in self.agents:   # ES: restoring into nothing
+        if self.TYPES is dialogflow_v2 and request.parent not in self.agents:  # ES: restoring into nothing
             context.abort(grpc.StatusCode.NOT_FOUND, f"No DesignTimeAgent found for {request.parent}")
         self.metadata.append(tuple(context.invocation_metadata()))
         self.restored.append(request)
@@ -134,10 +160,20 @@ class SessionsServer:
         self.requests: list = []
         self.result = result
         self.server = grpc.server(futures.ThreadPoolExecutor(2))
-        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(self.SERVICE, {
-            "DetectIntent": grpc.unary_unary_rpc_method_handler(
-                self._detect, request_deserializer=types.DetectIntentRequest.deserialize,
-                response_serializer=types.DetectIntentResponse.serialize)})])
+        self.server.add_generic_rpc_handlers(
+            [
+                grpc.method_handlers_generic_handler(
+                    self.SERVICE,
+                    {
+                        "DetectIntent": grpc.unary_unary_rpc_method_handler(
+                            self._detect,
+                            request_deserializer=types.DetectIntentRequest.deserialize,
+                            response_serializer=types.DetectIntentResponse.serialize,
+                        )
+                    },
+                )
+            ]
+        )
         self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
         self.server.start()
 

@@ -6,6 +6,7 @@ what `create`, `enable`, `deploy`, `update` and `add-iam-policy-binding` did is 
 $FAKE_GCLOUD_STATE, so `describe`, `list` and `get-iam-policy` answer as Google would:
 NOT_FOUND (exit 1) until created, and ALREADY_EXISTS (exit 1) on a second create.
 Secret values arrive on stdin and are kept in the state, never in the log."""
+
 from __future__ import annotations
 
 import json
@@ -13,15 +14,32 @@ import os
 import re
 import sys
 
-VERBS = {"describe", "create", "list", "enable", "update", "deploy", "get-iam-policy", "add-iam-policy-binding",
-         "access", "print-access-token", "print-identity-token"}
+VERBS = {
+    "describe",
+    "create",
+    "list",
+    "enable",
+    "update",
+    "deploy",
+    "get-iam-policy",
+    "add-iam-policy-binding",
+    "access",
+    "print-access-token",
+    "print-identity-token",
+}
 PROJECT_NUMBER = "123456789012"
-FIELD_FLAGS = {       # a describe's field -> the create/update flag that set it
-    "pushConfig.pushEndpoint": "--push-endpoint", "pushConfig.oidcToken.serviceAccountEmail": "--push-auth-service-account",
-    "pushConfig.oidcToken.audience": "--push-auth-token-audience", "deadLetterPolicy.deadLetterTopic": "--dead-letter-topic",
-    "deadLetterPolicy.maxDeliveryAttempts": "--max-delivery-attempts", "ackDeadlineSeconds": "--ack-deadline",
-    "httpTarget.uri": "--uri", "httpTarget.oidcToken.serviceAccountEmail": "--oidc-service-account-email",
-    "httpTarget.oidcToken.audience": "--oidc-token-audience", "schedule": "--schedule"}
+FIELD_FLAGS = {  # a describe's field -> the create/update flag that set it
+    "pushConfig.pushEndpoint": "--push-endpoint",
+    "pushConfig.oidcToken.serviceAccountEmail": "--push-auth-service-account",
+    "pushConfig.oidcToken.audience": "--push-auth-token-audience",
+    "deadLetterPolicy.deadLetterTopic": "--dead-letter-topic",
+    "deadLetterPolicy.maxDeliveryAttempts": "--max-delivery-attempts",
+    "ackDeadlineSeconds": "--ack-deadline",
+    "httpTarget.uri": "--uri",
+    "httpTarget.oidcToken.serviceAccountEmail": "--oidc-service-account-email",
+    "httpTarget.oidcToken.audience": "--oidc-token-audience",
+    "schedule": "--schedule",
+}
 
 
 def parse(argv: list[str]) -> tuple[list[str], str, list[str], dict[str, list[str]]]:
@@ -33,20 +51,24 @@ def parse(argv: list[str]) -> tuple[list[str], str, list[str], dict[str, list[st
             name, _, value = w.partition("=")
             flags.setdefault(name, []).append(value if "=" in w else "true")
     verb_at = next(i for i, w in enumerate(words) if w in VERBS)
-    return words[:verb_at], words[verb_at], words[verb_at + 1:], flags
+    return words[:verb_at], words[verb_at], words[verb_at + 1 :], flags
 
 
 def field(obj: dict, name: str) -> str:
     flags = obj.get("flags", {})
     derived = {
         "locationId": flags.get("--location", [""])[0],
-        "pointInTimeRecoveryEnablement": "POINT_IN_TIME_RECOVERY_ENABLED" if "--enable-pitr" in flags
+        "pointInTimeRecoveryEnablement": "POINT_IN_TIME_RECOVERY_ENABLED"
+        if "--enable-pitr" in flags
         else "POINT_IN_TIME_RECOVERY_DISABLED",
-        "deleteProtectionState": "DELETE_PROTECTION_ENABLED" if "--delete-protection" in flags
+        "deleteProtectionState": "DELETE_PROTECTION_ENABLED"
+        if "--delete-protection" in flags
         else "DELETE_PROTECTION_DISABLED",
         "installationState.stage": os.environ.get("FAKE_GCLOUD_CONNECTION_STAGE", "COMPLETE"),
         "serviceConfig.uri": os.environ.get("FAKE_GCLOUD_FUNCTION_URL", "https://fn.example"),
-        "name": obj["id"], "email": obj["id"], "projectNumber": PROJECT_NUMBER,
+        "name": obj["id"],
+        "email": obj["id"],
+        "projectNumber": PROJECT_NUMBER,
     }
     if name in FIELD_FLAGS:
         return flags.get(FIELD_FLAGS[name], [""])[-1]
@@ -69,19 +91,22 @@ def index_json(obj: dict, project: str, state: dict) -> dict:
         parts = dict(p.split("=", 1) for p in config.split(","))
         fields.append({"fieldPath": parts["field-path"], "order": parts.get("order", "ascending").upper()})
     database = flags.get("--database", ["(default)"])[0]
-    return {"name": f"projects/{project}/databases/{database}/collectionGroups/{flags['--collection-group'][0]}"
-                    f"/indexes/{obj['id']}",
-            "queryScope": flags.get("--query-scope", ["collection"])[0].upper().replace("-", "_"),
-            "fields": fields + [{"fieldPath": "__name__", "order": fields[-1]["order"] if fields else "ASCENDING"}],
-            "state": "CREATING" if polls[obj["id"]] < 2 else "READY"}
+    return {
+        "name": f"projects/{project}/databases/{database}/collectionGroups/{flags['--collection-group'][0]}"
+        f"/indexes/{obj['id']}",
+        "queryScope": flags.get("--query-scope", ["collection"])[0].upper().replace("-", "_"),
+        "fields": fields + [{"fieldPath": "__name__", "order": fields[-1]["order"] if fields else "ASCENDING"}],
+        "state": "CREATING" if polls[obj["id"]] < 2 else "READY",
+    }
 
 
 def main(argv: list[str]) -> int:
     state_path, log_path = os.environ["FAKE_GCLOUD_STATE"], os.environ["FAKE_GCLOUD_LOG"]
     state = json.load(open(state_path)) if os.path.exists(state_path) else {"objects": {}, "services": []}
     with open(log_path, "a") as log:
-        log.write(json.dumps({"argv": argv, "as": os.environ.get("FAKE_GCLOUD_AS", sys.argv[0]),
-                              "cwd": os.getcwd()}) + "\n")
+        log.write(
+            json.dumps({"argv": argv, "as": os.environ.get("FAKE_GCLOUD_AS", sys.argv[0]), "cwd": os.getcwd()}) + "\n"
+        )
     group, verb, rest, flags = parse(argv)
     project = flags.get("--project", [os.environ.get("FAKE_GCLOUD_PROJECT", "fake-project")])[0]
     fmt = flags.get("--format", ["json"])[0]
@@ -94,8 +119,10 @@ def main(argv: list[str]) -> int:
     if key == "iam service-accounts" and verb == "create":
         ident = f"{ident}@{project}.iam.gserviceaccount.com"
     if key == "firestore fields ttls":
-        ident = (f"projects/{project}/databases/{flags.get('--database', ['(default)'])[0]}/collectionGroups/"
-                 f"{flags.get('--collection-group', [''])[0]}/fields/{ident}")
+        ident = (
+            f"projects/{project}/databases/{flags.get('--database', ['(default)'])[0]}/collectionGroups/"
+            f"{flags.get('--collection-group', [''])[0]}/fields/{ident}"
+        )
     if key in ("firestore backups schedules", "firestore indexes composite") and verb == "create":
         ident = f"{key.split()[1]}-{sum(1 for k in state['objects'] if k.startswith(key))}"
     objects: dict = state["objects"]
@@ -113,7 +140,7 @@ def main(argv: list[str]) -> int:
         out = json.dumps([index_json(o, project, state) for k, o in objects.items() if k.startswith(key)])
     elif verb == "list":
         out = render([o for k, o in objects.items() if k.startswith(key + "|")], fmt)
-    elif verb == "update" and key == "firestore fields ttls":          # a field's TTL is set, never created
+    elif verb == "update" and key == "firestore fields ttls":  # a field's TTL is set, never created
         objects[name] = {"id": ident, "flags": flags}
     elif verb in ("describe", "get-iam-policy", "update") and name not in objects and key != "projects":
         code, err = 1, f"ERROR: (gcloud.{key.replace(' ', '.')}.{verb}) NOT_FOUND: {ident} was not found\n"

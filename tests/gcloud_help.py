@@ -3,6 +3,7 @@ from `gcloud COMMAND --help`. gcloud is found through PATH, wherever the image k
 (/usr/bin on a laptop, /google-cloud-sdk/bin in google-cloud-cli:emulators). Each --help
 takes a second or more, so answers are cached for the whole test run, fetched in parallel,
 and kept in .local/gcloud-help/ under the SDK's version (a new gcloud asks again)."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,17 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VERBS = {"describe", "create", "list", "enable", "update", "deploy", "get-iam-policy", "add-iam-policy-binding",
-         "access"}
+VERBS = {
+    "describe",
+    "create",
+    "list",
+    "enable",
+    "update",
+    "deploy",
+    "get-iam-policy",
+    "add-iam-policy-binding",
+    "access",
+}
 
 
 def gcloud() -> str | None:
@@ -34,7 +44,7 @@ def tree() -> dict | None:
     if not path.exists():
         return None
     scope: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), scope)       # a plain dict literal
+    exec(compile(path.read_text(), str(path), "exec"), scope)  # a plain dict literal
     return scope["STATIC_COMPLETION_CLI_TREE"]
 
 
@@ -50,10 +60,10 @@ def command_path(argv: list[str]) -> tuple[str, ...]:
             node = node["commands"][word]
             path.append(word)
         return tuple(path)
-    for i, word in enumerate(words):                                  # no tree: up to the verb
+    for i, word in enumerate(words):  # no tree: up to the verb
         if word in VERBS:
-            path = words[:i + 1]
-            if word == "create" and words[i + 1:i + 2] == ["github"]:
+            path = words[: i + 1]
+            if word == "create" and words[i + 1 : i + 2] == ["github"]:
                 path.append("github")
             return tuple(path)
     return tuple(words)
@@ -65,8 +75,9 @@ _lock = threading.Lock()
 def run_help(path: tuple[str, ...]) -> str:
     """`gcloud PATH --help`, from whichever gcloud PATH finds (no cache)."""
     env = {**os.environ, "CLOUDSDK_CORE_DISABLE_PROMPTS": "1", "CLOUDSDK_CONFIG": str(ROOT / ".local" / "gcloud")}
-    result = subprocess.run([gcloud() or "gcloud", *path, "--help"], capture_output=True, text=True, timeout=180,
-                            env=env)
+    result = subprocess.run(
+        [gcloud() or "gcloud", *path, "--help"], capture_output=True, text=True, timeout=180, env=env
+    )
     assert result.returncode == 0, f"gcloud {' '.join(path)} --help: {result.stderr}"
     return result.stdout
 

@@ -1,4 +1,5 @@
 """A loopback TCP proxy that makes a database slow, silent or flaky on demand."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """The operator tools (`python -m admin`) against the Firestore emulator, run as a person runs them."""
+
 import datetime as dt
 import os
 import subprocess
@@ -18,13 +19,16 @@ def admin(*args, tmp_path=None, text=None, name="file"):
         path.write_text(textwrap.dedent(text).lstrip())
         args = tuple(str(path) if a == "@" else a for a in args)
     env = {**os.environ, "GOOGLE_CLOUD_PROJECT": PROJECT}
-    done = subprocess.run([sys.executable, "-m", "admin", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "admin", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     return done.returncode, done.stdout, done.stderr
 
 
 def snapshot(db, *collections):
-    return {c: sorted((d.id, repr(sorted(d.to_dict().items()))) for d in db.collection(c).stream()) for c in collections}
+    return {
+        c: sorted((d.id, repr(sorted(d.to_dict().items()))) for d in db.collection(c).stream()) for c in collections
+    }
 
 
 DIRECTORY = """
@@ -58,15 +62,15 @@ def test_directory_sync_shows_a_diff_and_needs_apply(seeded, tmp_path):
     assert code == 0, err
     assert "+ people/nia-brooks: name='Nia Brooks'" in out and "chat via chat.googleapis.com" in out
     assert "~ services/checkout: tier=0" in out and "dry run" in out
-    assert "SECRET" not in out + err                                 # webhook URLs are secrets
+    assert "SECRET" not in out + err  # webhook URLs are secrets
     assert "services/payments: not in the file (kept" in out
     assert snapshot(seeded, "teams", "services", "people") == before
     code, out, err = admin("directory", "@", "--apply", tmp_path=tmp_path, text=DIRECTORY, name="directory.yaml")
     assert code == 0 and "applied: 3 documents written" in out, out + err
     checkout = seeded.collection("services").document("checkout").get().to_dict()
-    assert checkout["tier"] == 0 and checkout["status"] == "degraded"        # live fields stay
+    assert checkout["tier"] == 0 and checkout["status"] == "degraded"  # live fields stay
     nia = seeded.collection("people").document("nia-brooks").get().to_dict()
-    assert nia["route"]["kind"] == "chat" and nia["language"] == "pt-BR"     # her pages are in Portuguese
+    assert nia["route"]["kind"] == "chat" and nia["language"] == "pt-BR"  # her pages are in Portuguese
     code, out, _ = admin("directory", "@", tmp_path=tmp_path, text=DIRECTORY, name="directory.yaml")
     assert "already in sync" in out
 
@@ -151,16 +155,18 @@ def test_ical_import_changes_who_is_on_call(server, seeded, tmp_path):
     primary, secondary = [p for p in ("Priya Nair", "Jonas Weber", "Ana Lima") if p != now_on_call][:2]
     start = dt.datetime.now(BERLIN).date() - dt.timedelta(days=3)
     calendar = feed(start, primary, secondary)
-    code, out, err = admin("rotation", "payments-team", "@", "--days", "14", tmp_path=tmp_path,
-                           text=calendar, name="oncall.ics")
+    code, out, err = admin(
+        "rotation", "payments-team", "@", "--days", "14", tmp_path=tmp_path, text=calendar, name="oncall.ics"
+    )
     assert code == 0 and "dry run" in out and f"{primary}, secondary {secondary}" in out, out + err
-    assert ask(server, "oncall.current", service="payments")[0] == text             # nothing written yet
-    code, out, err = admin("rotation", "payments-team", "@", "--days", "14", "--apply", tmp_path=tmp_path,
-                           text=calendar, name="oncall.ics")
+    assert ask(server, "oncall.current", service="payments")[0] == text  # nothing written yet
+    code, out, err = admin(
+        "rotation", "payments-team", "@", "--days", "14", "--apply", tmp_path=tmp_path, text=calendar, name="oncall.ics"
+    )
     assert code == 0 and "applied" in out, err
     imported = [d.to_dict() for d in seeded.collection("shifts").stream() if d.to_dict().get("source") == "ical"]
     assert len(imported) >= 14
-    for shift in imported:                        # 09:00 in Berlin is 08:00 UTC in winter, 07:00 in summer
+    for shift in imported:  # 09:00 in Berlin is 08:00 UTC in winter, 07:00 in summer
         assert shift["starts"].astimezone(BERLIN).hour == 9 and shift["ends"] - shift["starts"] == dt.timedelta(days=1)
         assert shift["primary"]["name"] == primary and shift["secondary"]["name"] == secondary
     text, _, _ = ask(server, "oncall.current", service="payments")
@@ -171,10 +177,17 @@ def test_bad_ical_feed_names_line_and_field_and_changes_nothing(seeded, tmp_path
     before = snapshot(seeded, "shifts")
     start = dt.date(2026, 11, 20)
     broken = feed(start).replace("DURATION:P1D", "DURATION:P1D\n    GARBAGE")
-    code, _, err = admin("rotation", "payments-team", "@", "--apply", tmp_path=tmp_path, text=broken, name="garbage.ics")
-    assert code == 2 and "garbage.ics:31: Content line could not be parsed into parts: GARBAGE (in secondary@test)" in err, err
-    wrong = feed(start).replace("T090000\n    DTEND", "T09x000\n    DTEND").replace(
-        "DURATION:P1D", f"DTEND;TZID=Europe/Berlin:{start:%Y%m%d}T080000")
+    code, _, err = admin(
+        "rotation", "payments-team", "@", "--apply", tmp_path=tmp_path, text=broken, name="garbage.ics"
+    )
+    assert (
+        code == 2 and "garbage.ics:31: Content line could not be parsed into parts: GARBAGE (in secondary@test)" in err
+    ), err
+    wrong = (
+        feed(start)
+        .replace("T090000\n    DTEND", "T09x000\n    DTEND")
+        .replace("DURATION:P1D", f"DTEND;TZID=Europe/Berlin:{start:%Y%m%d}T080000")
+    )
     code, _, err = admin("rotation", "payments-team", "@", "--apply", tmp_path=tmp_path, text=wrong, name="wrong.ics")
     assert code == 2 and "nothing was changed" in err
     assert "wrong.ics:22: DTSTART of primary@test:" in err, err

@@ -1,4 +1,5 @@
 """The agent as code: export, push/pull through the official client, and `say`."""
+
 import io
 import json
 import re
@@ -31,13 +32,18 @@ def test_zip_layout_and_agent_settings(exported, setenv):
     setenv("WEBHOOK_URL", "https://example.com/webhook")
     setenv("WEBHOOK_BASIC_USER", "dialogflow")
     webhook = export_es.agent_json("en")["webhook"]
-    assert webhook["url"] == "https://example.com/webhook" and webhook["username"] == "dialogflow" and webhook["available"]
+    assert (
+        webhook["url"] == "https://example.com/webhook" and webhook["username"] == "dialogflow" and webhook["available"]
+    )
 
 
 def test_every_handler_has_a_webhook_intent_and_back(exported):
-    intent_files = {json.loads(exported.read(n))["name"]: json.loads(exported.read(n))
-                    for n in exported.namelist() if n.startswith("intents/") and "_usersays_" not in n}
-    assert set(intent_files) == set(router.intents())            # the startup check and the export agree
+    intent_files = {
+        json.loads(exported.read(n))["name"]: json.loads(exported.read(n))
+        for n in exported.namelist()
+        if n.startswith("intents/") and "_usersays_" not in n
+    }
+    assert set(intent_files) == set(router.intents())  # the startup check and the export agree
     for name, body in intent_files.items():
         assert body["webhookUsed"] is True, name
     assert intent_files["fallback"]["fallbackIntent"] is True
@@ -127,7 +133,7 @@ def test_push_creates_the_agent_when_absent_then_trains():
         sync_es.train("p1", "europe-west1", client, out=io.StringIO())
         assert server.calls == ["GetAgent", "GetAgent", "SetAgent", "RestoreAgent", "TrainAgent"]
         assert sync_es.describe("p1", "europe-west1", client).display_name == "watchkeeper"
-        assert sync_es.create("p1", "europe-west1", client) is False        # exists: nothing created
+        assert sync_es.create("p1", "europe-west1", client) is False  # exists: nothing created
         assert server.calls.count("SetAgent") == 1
     finally:
         server.stop()
@@ -137,9 +143,23 @@ def test_cli_describe_create_connect(tmp_path):
     server = AgentsServer(polls_before_done=0)
     password = tmp_path / "pw"
     password.write_text("s3cret\n")
-    run = lambda *a: subprocess.run([sys.executable, "-m", "fulfillment", "agent", *a, "--project=p1",  # noqa: E731
-                                     "--location=europe-west1", f"--endpoint={server.address}", "--insecure"],
-                                    cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [
+            sys.executable,
+            "-m",
+            "fulfillment",
+            "agent",
+            *a,
+            "--project=p1",
+            "--location=europe-west1",
+            f"--endpoint={server.address}",
+            "--insecure",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     try:
         assert run("describe").returncode == 3
         assert run("create").returncode == 0 and run("describe").returncode == 0
@@ -158,10 +178,17 @@ def test_cli_push_then_pull(tmp_path):
     server = AgentsServer(polls_before_done=1)
     try:
         zip_path = tmp_path / "agent.zip"
-        run = lambda *a: subprocess.run([sys.executable, "-m", "fulfillment", *a], cwd=ROOT,   # noqa: E731
-                                        capture_output=True, text=True, timeout=120)
+        run = lambda *a: subprocess.run(  # noqa: E731
+            [sys.executable, "-m", "fulfillment", *a],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert run("agent", "export", "--out", str(zip_path)).returncode == 0
-        pushed = run("agent", "push", "--project", "p1", "--endpoint", server.address, "--insecure", "--zip", str(zip_path))
+        pushed = run(
+            "agent", "push", "--project", "p1", "--endpoint", server.address, "--insecure", "--zip", str(zip_path)
+        )
         assert pushed.returncode == 0, pushed.stderr
         assert bytes(server.restored[0].agent_content) == zip_path.read_bytes()
         pulled = run("agent", "pull", "--project", "p1", "--endpoint", server.address, "--insecure")
@@ -172,14 +199,20 @@ def test_cli_push_then_pull(tmp_path):
 
 def test_say_holds_a_page_conversation(server, seeded, tmp_path):
     def say(*args):
-        result = subprocess.run([sys.executable, "-m", "fulfillment", "say", *args, "--url", server.url + "/",
-                                 "--session", "conv-test"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                                env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        result = subprocess.run(
+            [sys.executable, "-m", "fulfillment", "say", *args, "--url", server.url + "/", "--session", "conv-test"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    first = say("page checkout: db down", "--intent", "oncall.page", "--param", "service=checkout",
-                "--param", "message=db down")
+    first = say(
+        "page checkout: db down", "--intent", "oncall.page", "--param", "service=checkout", "--param", "message=db down"
+    )
     assert "bot> Page " in first and "[ Yes ] [ No ]" in first and "(context page-pending set for 2 turns)" in first
     second = say("yes", "--intent", "oncall.page.confirm")
     assert "bot> Paged " in second and "(context page-pending cleared)" in second
@@ -187,44 +220,118 @@ def test_say_holds_a_page_conversation(server, seeded, tmp_path):
     assert len(pages) == 1 and pages[0]["message"] == "db down"
     third = say("yes", "--intent", "oncall.page.confirm")
     assert "no page waiting" in third
-    first = say("page checkout", "--intent", "oncall.page", "--param", "service=checkout", "--cx")   # CX: a memory too
+    first = say("page checkout", "--intent", "oncall.page", "--param", "service=checkout", "--cx")  # CX: a memory too
     assert "(session parameter page_pending set)" in first
     assert "(session parameter page_pending cleared)" in say("no", "--intent", "oncall.page.cancel", "--cx")
 
 
 def test_say_cx_and_card(server, seeded, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "fulfillment", "say", "how is checkout", "--intent", "service.status",
-                             "--param", "service=checkout", "--url", server.url + "/"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fulfillment",
+            "say",
+            "how is checkout",
+            "--intent",
+            "service.status",
+            "--param",
+            "service=checkout",
+            "--url",
+            server.url + "/",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "+-- Checkout: degraded" in result.stdout and "(Dashboard) ->" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "fulfillment", "say", "hi", "--intent", "welcome", "--cx",
-                             "--url", server.url + "/"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert "bot> Hi, I'm Watchkeeper" in result.stdout and "<chips>" not in result.stdout and "[ Who is on call? ]" in result.stdout
+    result = subprocess.run(
+        [sys.executable, "-m", "fulfillment", "say", "hi", "--intent", "welcome", "--cx", "--url", server.url + "/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        "bot> Hi, I'm Watchkeeper" in result.stdout
+        and "<chips>" not in result.stdout
+        and "[ Who is on call? ]" in result.stdout
+    )
 
 
 def test_say_against_the_live_agent_api(tmp_path):
     """`say --project` speaks DetectIntent through the official client and shows the reply."""
     from google.cloud import dialogflow_v2
+
     result = dialogflow_v2.QueryResult(
-        query_text="who is on call for payments", language_code="en",
+        query_text="who is on call for payments",
+        language_code="en",
         intent=dialogflow_v2.Intent(display_name="oncall.current"),
-        fulfillment_messages=[dialogflow_v2.Intent.Message(text=dialogflow_v2.Intent.Message.Text(text=["Ana is on call."])),
-                              dialogflow_v2.Intent.Message(quick_replies=dialogflow_v2.Intent.Message.QuickReplies(
-                                  quick_replies=["Page Ana"]))])
+        fulfillment_messages=[
+            dialogflow_v2.Intent.Message(text=dialogflow_v2.Intent.Message.Text(text=["Ana is on call."])),
+            dialogflow_v2.Intent.Message(
+                quick_replies=dialogflow_v2.Intent.Message.QuickReplies(quick_replies=["Page Ana"])
+            ),
+        ],
+    )
     fake = SessionsServer(result)
     try:
-        run = subprocess.run([sys.executable, "-m", "fulfillment", "say", "who is on call for payments", "--project", "p9",
-                              "--endpoint", fake.address, "--insecure", "--session", "live", "--language", "de"],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(ROOT),
-                                                                                              "PATH": "/usr/bin:/bin"})
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fulfillment",
+                "say",
+                "who is on call for payments",
+                "--project",
+                "p9",
+                "--endpoint",
+                fake.address,
+                "--insecure",
+                "--session",
+                "live",
+                "--language",
+                "de",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
         assert run.returncode == 0, run.stderr
-        assert "(matched oncall.current)" in run.stdout and "bot> Ana is on call." in run.stdout and "[ Page Ana ]" in run.stdout
+        assert (
+            "(matched oncall.current)" in run.stdout
+            and "bot> Ana is on call." in run.stdout
+            and "[ Page Ana ]" in run.stdout
+        )
         sent = fake.requests[0]
         assert sent.session.startswith("projects/p9/agent/sessions/say-")
-        assert sent.query_input.text.text == "who is on call for payments" and sent.query_input.text.language_code == "de"
-        again = subprocess.run([sys.executable, "-m", "fulfillment", "say", "yes", "--project", "p9", "--endpoint",
-                                fake.address, "--insecure", "--session", "live"], cwd=tmp_path, capture_output=True,
-                               text=True, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-        assert again.returncode == 0 and fake.requests[1].session == sent.session     # the session is kept
+        assert (
+            sent.query_input.text.text == "who is on call for payments" and sent.query_input.text.language_code == "de"
+        )
+        again = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fulfillment",
+                "say",
+                "yes",
+                "--project",
+                "p9",
+                "--endpoint",
+                fake.address,
+                "--insecure",
+                "--session",
+                "live",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
+        assert again.returncode == 0 and fake.requests[1].session == sent.session  # the session is kept
     finally:
         fake.stop()

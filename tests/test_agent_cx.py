@@ -11,6 +11,7 @@ repositories (read, not copied; only the key names are recorded below):
     initialPromptFulfillment, the `$page.params.status = "FINAL"` route)
   * GireeshPanayappilly/DialogflowCX-Training: agent.json with displayName
 """
+
 import io
 import json
 import re
@@ -28,10 +29,25 @@ from fake_dialogflow import CxAgentsServer, CxSessionsServer
 
 # Key names seen in the real exports above, per file kind.
 SEEN = {
-    "agent": {"displayName", "defaultLanguageCode", "supportedLanguageCodes", "timeZone", "enableLogging",
-              "projectNumber", "speechToTextSettings", "startFlow", "enableStackdriverLogging",
-              "enableSpellCorrection", "advancedSettings", "speakerIdSettings", "textToSpeechSettings",
-              "duplexSettings", "answerFeedbackSettings", "webClientSettings", "enableMultiLanguageTraining"},
+    "agent": {
+        "displayName",
+        "defaultLanguageCode",
+        "supportedLanguageCodes",
+        "timeZone",
+        "enableLogging",
+        "projectNumber",
+        "speechToTextSettings",
+        "startFlow",
+        "enableStackdriverLogging",
+        "enableSpellCorrection",
+        "advancedSettings",
+        "speakerIdSettings",
+        "textToSpeechSettings",
+        "duplexSettings",
+        "answerFeedbackSettings",
+        "webClientSettings",
+        "enableMultiLanguageTraining",
+    },
     "intent": {"name", "displayName", "priority", "skipAutoAnnotation", "numTrainingPhrases", "parameters"},
     "intent.parameter": {"id", "entityType"},
     "phrase": {"parts", "repeatCount", "languageCode"},
@@ -62,12 +78,15 @@ def package():
 
 def test_layout_is_a_cx_json_package(package):
     for path in package:
-        assert re.fullmatch(r"agent\.json|webhooks/[^/]+\.json|intents/([^/]+)/(\1|trainingPhrases/[a-z-]+)\.json"
-                            r"|entityTypes/([^/]+)/(\3|entities/[a-z-]+)\.json"
-                            r"|flows/Default Start Flow/(Default Start Flow|pages/[^/]+)\.json", path), path
+        assert re.fullmatch(
+            r"agent\.json|webhooks/[^/]+\.json|intents/([^/]+)/(\1|trainingPhrases/[a-z-]+)\.json"
+            r"|entityTypes/([^/]+)/(\3|entities/[a-z-]+)\.json"
+            r"|flows/Default Start Flow/(Default Start Flow|pages/[^/]+)\.json",
+            path,
+        ), path
     assert package["agent.json"]["startFlow"] == "Default Start Flow"
-    assert "intents/Default Welcome Intent/Default Welcome Intent.json" in package   # CX's own greeting
-    assert "intents/fallback/fallback.json" not in package                            # no-match events instead
+    assert "intents/Default Welcome Intent/Default Welcome Intent.json" in package  # CX's own greeting
+    assert "intents/fallback/fallback.json" not in package  # no-match events instead
 
 
 def test_field_names_are_those_of_real_exports_or_the_api(package):
@@ -104,7 +123,9 @@ def test_field_names_are_those_of_real_exports_or_the_api(package):
             check("page", value, cx.Page)
             for parameter in value["form"]["parameters"]:
                 check("form.parameter", parameter, cx.Form.Parameter)
-                for message in parameter.get("fillBehavior", {}).get("initialPromptFulfillment", {}).get("messages", []):
+                for message in (
+                    parameter.get("fillBehavior", {}).get("initialPromptFulfillment", {}).get("messages", [])
+                ):
                     check("message", message, cx.ResponseMessage)
 
 
@@ -125,13 +146,21 @@ def test_resources_parse_as_the_official_types(package):
         if "/pages/" in path:
             strict(cx.Page, _without_message_languages(value))
         elif "/trainingPhrases/" in path:
-            strict(cx.Intent, {"trainingPhrases": [{k: v for k, v in p.items() if k != "languageCode"}
-                                                   for p in value["trainingPhrases"]]})
+            strict(
+                cx.Intent,
+                {
+                    "trainingPhrases": [
+                        {k: v for k, v in p.items() if k != "languageCode"} for p in value["trainingPhrases"]
+                    ]
+                },
+            )
         elif path.startswith("intents/"):
             strict(cx.Intent, value)
         elif "/entities/" in path:
-            strict(cx.EntityType, {"entities": [{k: v for k, v in e.items() if k != "languageCode"}
-                                                for e in value["entities"]]})
+            strict(
+                cx.EntityType,
+                {"entities": [{k: v for k, v in e.items() if k != "languageCode"} for e in value["entities"]]},
+            )
         elif path.startswith("entityTypes/"):
             strict(cx.EntityType, value)
 
@@ -139,8 +168,9 @@ def test_resources_parse_as_the_official_types(package):
 def _without_message_languages(value):
     """Exports tag each message with its languageCode (not a field of ResponseMessage)."""
     if isinstance(value, dict):
-        return {k: _without_message_languages(v) for k, v in value.items()
-                if not (k == "languageCode" and "text" in value)}
+        return {
+            k: _without_message_languages(v) for k, v in value.items() if not (k == "languageCode" and "text" in value)
+        }
     if isinstance(value, list):
         return [_without_message_languages(v) for v in value]
     return value
@@ -155,7 +185,7 @@ def test_every_intent_routes_to_the_webhook_with_its_name_as_tag(package):
         if intent.fallback:
             continue
         route = routes[export_cx.intent_display_name(intent)]
-        if "targetPage" in route:                         # required parameters: through a form
+        if "targetPage" in route:  # required parameters: through a form
             final = pages[route["targetPage"]]["transitionRoutes"][0]
             assert final["condition"] == '$page.params.status = "FINAL"'
             fulfillment = final["triggerFulfillment"]
@@ -165,7 +195,9 @@ def test_every_intent_routes_to_the_webhook_with_its_name_as_tag(package):
         tags.add(fulfillment["tag"])
     assert tags == {i.name for i in router.intents().values() if not i.fallback}
     assert {h["event"]: h["triggerFulfillment"]["tag"] for h in flow["eventHandlers"]} == {
-        "sys.no-match-default": "fallback", "sys.no-input-default": "fallback"}
+        "sys.no-match-default": "fallback",
+        "sys.no-input-default": "fallback",
+    }
 
 
 def test_forms_ask_for_required_parameters_with_the_declared_prompt(package):
@@ -176,7 +208,7 @@ def test_forms_ask_for_required_parameters_with_the_declared_prompt(package):
     assert prompt == {"text": {"text": ["For which service or team?"]}, "languageCode": "en"}
     page = package["flows/Default Start Flow/pages/oncall.page form.json"]
     assert [p["displayName"] for p in page["form"]["parameters"]] == ["service", "message"]
-    assert "fillBehavior" not in page["form"]["parameters"][1]                 # optional: not asked
+    assert "fillBehavior" not in page["form"]["parameters"][1]  # optional: not asked
 
 
 def test_phrases_parameters_and_entities(package):
@@ -198,7 +230,7 @@ def test_webhook_points_at_the_function_with_its_auth(setenv):
     webhook = export_cx.webhook_json()
     service = webhook["genericWebService"]
     assert service["uri"] == "https://europe-west1-p.cloudfunctions.net/watchkeeper"
-    assert service["serviceAgentAuth"] == "ID_TOKEN"                  # what auth.py verifies
+    assert service["serviceAgentAuth"] == "ID_TOKEN"  # what auth.py verifies
     assert service["requestHeaders"] == {"X-Watchkeeper-Key": "s3cret"}
     assert webhook["timeout"] == {"seconds": 7}
 
@@ -213,8 +245,9 @@ def test_regional_endpoint():
 
     client = sync_cx.agents_client("europe-west1", credentials=AnonymousCredentials())
     assert client.api_endpoint == "europe-west1-dialogflow.googleapis.com"
-    assert sync_cx.agents_client("global", credentials=AnonymousCredentials()).api_endpoint == \
-        "dialogflow.googleapis.com"
+    assert (
+        sync_cx.agents_client("global", credentials=AnonymousCredentials()).api_endpoint == "dialogflow.googleapis.com"
+    )
 
 
 def test_push_and_pull_through_the_official_client():
@@ -256,8 +289,14 @@ def test_push_and_pull_through_the_official_client():
 
 
 def _run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "fulfillment", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "AGENT_LANGUAGES": "en"})
+    return subprocess.run(
+        [sys.executable, "-m", "fulfillment", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "AGENT_LANGUAGES": "en"},
+    )
 
 
 def test_cli_export_push_pull(tmp_path):
@@ -266,8 +305,17 @@ def test_cli_export_push_pull(tmp_path):
         zip_path = tmp_path / "agent-cx.zip"
         exported = _run("agent", "export", "--cx", "--out", str(zip_path))
         assert exported.returncode == 0 and "CX package" in exported.stderr, exported.stderr
-        common = ("--project", "p1", "--location", "us-central1", "--agent", "ag1", "--endpoint", server.address,
-                  "--insecure")
+        common = (
+            "--project",
+            "p1",
+            "--location",
+            "us-central1",
+            "--agent",
+            "ag1",
+            "--endpoint",
+            server.address,
+            "--insecure",
+        )
         pushed = _run("agent", "push", "--cx", *common, "--zip", str(zip_path))
         assert pushed.returncode == 0, pushed.stderr
         assert server.restored[0].name == "projects/p1/locations/us-central1/agents/ag1"
@@ -284,14 +332,31 @@ def test_say_against_the_live_cx_agent(tmp_path):
     from google.cloud import dialogflowcx_v3 as cx
 
     result = cx.QueryResult(
-        text="wer hat bereitschaft für payments", language_code="de",
+        text="wer hat bereitschaft für payments",
+        language_code="de",
         match=cx.Match(intent=cx.Intent(display_name="oncall.current")),
-        response_messages=[cx.ResponseMessage(text=cx.ResponseMessage.Text(text=["Ana hat Bereitschaft."]))])
+        response_messages=[cx.ResponseMessage(text=cx.ResponseMessage.Text(text=["Ana hat Bereitschaft."]))],
+    )
     fake = CxSessionsServer(result)
     try:
-        args = ("say", "wer hat bereitschaft für payments", "--project", "p9", "--cx", "--agent", "ag9",
-                "--location", "europe-west3", "--endpoint", fake.address, "--insecure", "--session", "live",
-                "--language", "de")
+        args = (
+            "say",
+            "wer hat bereitschaft für payments",
+            "--project",
+            "p9",
+            "--cx",
+            "--agent",
+            "ag9",
+            "--location",
+            "europe-west3",
+            "--endpoint",
+            fake.address,
+            "--insecure",
+            "--session",
+            "live",
+            "--language",
+            "de",
+        )
         run = _run(*args, cwd=tmp_path)
         assert run.returncode == 0, run.stderr
         assert "(matched oncall.current)" in run.stdout and "bot> Ana hat Bereitschaft." in run.stdout
@@ -299,8 +364,23 @@ def test_say_against_the_live_cx_agent(tmp_path):
         assert sent.session.startswith("projects/p9/locations/europe-west3/agents/ag9/sessions/say-")
         assert sent.query_input.text.text == "wer hat bereitschaft für payments"
         assert sent.query_input.language_code == "de"
-        again = _run("say", "ja", "--project", "p9", "--cx", "--agent", "ag9", "--location", "europe-west3",
-                     "--endpoint", fake.address, "--insecure", "--session", "live", cwd=tmp_path)
+        again = _run(
+            "say",
+            "ja",
+            "--project",
+            "p9",
+            "--cx",
+            "--agent",
+            "ag9",
+            "--location",
+            "europe-west3",
+            "--endpoint",
+            fake.address,
+            "--insecure",
+            "--session",
+            "live",
+            cwd=tmp_path,
+        )
         assert again.returncode == 0 and fake.requests[1].session == sent.session
     finally:
         fake.stop()

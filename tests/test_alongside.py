@@ -3,6 +3,7 @@
 Pure logic (no database): the directory's two collections are read this way, and
 tests/test_warmup.py sees both of its RPCs counted on the request that made them.
 """
+
 import threading
 
 import pytest
@@ -45,11 +46,11 @@ def test_the_read_s_error_reaches_the_caller(measure):
 
 
 def test_a_read_still_running_when_the_budget_is_spent_is_given_up(measure):
-    measure.deadline = measure.started + store.MARGIN_S + 0.2     # 0.2 s of budget for the read
+    measure.deadline = measure.started + store.MARGIN_S + 0.2  # 0.2 s of budget for the read
     never = threading.Event()
     result = store.alongside(lambda: never.wait(30) or "too late")
     try:
         with pytest.raises(store.DeadlineExpired):
             result()
     finally:
-        never.set()                # let the thread end
+        never.set()  # let the thread end

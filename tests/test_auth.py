@@ -2,6 +2,7 @@
 
 ID tokens are signed here with a locally generated RSA key; the webhook fetches the
 matching certificate from a loopback HTTP server, so google-auth's real verification runs."""
+
 import base64
 import datetime as dt
 import json
@@ -31,9 +32,16 @@ def _key_and_cert(kid):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, kid)])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return crypt.RSASigner.from_string(pem, kid), cert.public_bytes(serialization.Encoding.PEM).decode()
 
@@ -71,18 +79,25 @@ class CertServer:
 @pytest.fixture(scope="module")
 def keys():
     good = _key_and_cert("kid-good")
-    rogue = _key_and_cert("kid-good")           # same kid, different key: a forged signature
+    rogue = _key_and_cert("kid-good")  # same kid, different key: a forged signature
     return good, rogue
 
 
 @pytest.fixture(scope="module")
 def guarded(emulator, keys):
     certs = CertServer({"kid-good": keys[0][1]})
-    server = start_server({
-        "WEBHOOK_BASIC_USER": USER, "WEBHOOK_BASIC_PASSWORD": PASSWORD,
-        "WEBHOOK_HEADER_NAME": HEADER, "WEBHOOK_HEADER_SECRET": SECRET,
-        "WEBHOOK_ID_TOKEN_AUDIENCE": AUDIENCE, "WEBHOOK_ID_TOKEN_EMAILS": DIALOGFLOW,
-        "WEBHOOK_ID_TOKEN_CERTS_URL": certs.url}, name="guarded")
+    server = start_server(
+        {
+            "WEBHOOK_BASIC_USER": USER,
+            "WEBHOOK_BASIC_PASSWORD": PASSWORD,
+            "WEBHOOK_HEADER_NAME": HEADER,
+            "WEBHOOK_HEADER_SECRET": SECRET,
+            "WEBHOOK_ID_TOKEN_AUDIENCE": AUDIENCE,
+            "WEBHOOK_ID_TOKEN_EMAILS": DIALOGFLOW,
+            "WEBHOOK_ID_TOKEN_CERTS_URL": certs.url,
+        },
+        name="guarded",
+    )
     yield server, certs
     stop_server(server)
     certs.httpd.shutdown()
@@ -90,8 +105,16 @@ def guarded(emulator, keys):
 
 def token(signer, **overrides):
     now = int(time.time())
-    claims = {"iss": "https://accounts.google.com", "aud": AUDIENCE, "email": DIALOGFLOW, "email_verified": True,
-              "sub": "1234", "iat": now, "exp": now + 600, **overrides}
+    claims = {
+        "iss": "https://accounts.google.com",
+        "aud": AUDIENCE,
+        "email": DIALOGFLOW,
+        "email_verified": True,
+        "sub": "1234",
+        "iat": now,
+        "exp": now + 600,
+        **overrides,
+    }
     return jwt.encode(signer, claims).decode()
 
 
@@ -116,10 +139,14 @@ REJECTED = {
     "wrong_user": lambda k: {"Authorization": basic("mallory", PASSWORD)},
     "garbage_basic": lambda k: {"Authorization": "Basic !!!notbase64"},
     "wrong_header": lambda k: {HEADER: SECRET + "x"},
-    "expired": lambda k: {"Authorization": "Bearer " + token(k[0][0], iat=int(time.time()) - 7200, exp=int(time.time()) - 3600)},
+    "expired": lambda k: {
+        "Authorization": "Bearer " + token(k[0][0], iat=int(time.time()) - 7200, exp=int(time.time()) - 3600)
+    },
     "wrong_audience": lambda k: {"Authorization": "Bearer " + token(k[0][0], aud="https://elsewhere.example.com")},
     "wrong_issuer": lambda k: {"Authorization": "Bearer " + token(k[0][0], iss="https://evil.example.com")},
-    "wrong_email": lambda k: {"Authorization": "Bearer " + token(k[0][0], email="attacker@evil.iam.gserviceaccount.com")},
+    "wrong_email": lambda k: {
+        "Authorization": "Bearer " + token(k[0][0], email="attacker@evil.iam.gserviceaccount.com")
+    },
     "forged_signature": lambda k: {"Authorization": "Bearer " + token(k[1][0])},
     "malformed_token": lambda k: {"Authorization": "Bearer abc.def"},
     # issue 12, row 8: claims google-auth does not check
@@ -132,8 +159,14 @@ REJECTED = {
 
 def _without_email_verified(k):
     now = int(time.time())
-    claims = {"iss": "https://accounts.google.com", "aud": AUDIENCE, "email": DIALOGFLOW, "sub": "1234",
-              "iat": now, "exp": now + 600}
+    claims = {
+        "iss": "https://accounts.google.com",
+        "aud": AUDIENCE,
+        "email": DIALOGFLOW,
+        "sub": "1234",
+        "iat": now,
+        "exp": now + 600,
+    }
     return jwt.encode(k[0][0], claims).decode()
 
 
@@ -155,7 +188,7 @@ def test_rejected(guarded, keys, case):
     assert log["outcome"] == "unauthorized" and log["httpRequest"]["status"] == 401
     logged = json.dumps(log)
     for value in headers.values():
-        assert value.split()[-1] not in logged          # no credential in the log line
+        assert value.split()[-1] not in logged  # no credential in the log line
     assert PASSWORD not in server.log_path.read_text() and SECRET not in server.log_path.read_text()
 
 
@@ -191,11 +224,13 @@ def test_production_without_auth_refuses_unless_opted_out(emulator):
 
 # ---- issue 12, row 3: when Google's certificates cannot be fetched ----------------------------
 
+
 class HangingServer:
     """Accepts connections and never answers: a certificate URL that hangs."""
 
     def __init__(self):
         import socket
+
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
@@ -218,18 +253,26 @@ class HangingServer:
 
 
 def _guarded_with(certs_url, name):
-    return start_server({"WEBHOOK_BASIC_USER": USER, "WEBHOOK_BASIC_PASSWORD": PASSWORD,
-                         "WEBHOOK_ID_TOKEN_AUDIENCE": AUDIENCE, "WEBHOOK_ID_TOKEN_EMAILS": DIALOGFLOW,
-                         "WEBHOOK_ID_TOKEN_CERTS_URL": certs_url}, name=name)
+    return start_server(
+        {
+            "WEBHOOK_BASIC_USER": USER,
+            "WEBHOOK_BASIC_PASSWORD": PASSWORD,
+            "WEBHOOK_ID_TOKEN_AUDIENCE": AUDIENCE,
+            "WEBHOOK_ID_TOKEN_EMAILS": DIALOGFLOW,
+            "WEBHOOK_ID_TOKEN_CERTS_URL": certs_url,
+        },
+        name=name,
+    )
 
 
 def test_unreachable_certificates_refuse_at_once_not_crash(emulator, keys):
     from emulator import free_port
-    server = _guarded_with(f"http://127.0.0.1:{free_port()}/certs", "certs-closed")      # nothing listens
+
+    server = _guarded_with(f"http://127.0.0.1:{free_port()}/certs", "certs-closed")  # nothing listens
     try:
         for headers in ({"Authorization": "Bearer abc.def"}, ACCEPTED["id_token"](keys)):
             response, log = _post(server, headers)
-            assert response.status_code == 503, response.text              # was a 200 crash apology
+            assert response.status_code == 503, response.text  # was a 200 crash apology
             assert "certificates" in response.json()["error"]
             assert log["outcome"] == "unauthorized" and log["severity"] == "WARNING"
         assert _post(server, ACCEPTED["basic"](keys))[0].status_code == 200
@@ -255,9 +298,9 @@ def test_hanging_certificate_url_holds_nobody_else(emulator, keys):
             statuses = [f.result().status_code for f in tokens]
             all_s = time.monotonic() - started
         assert plain.status_code == 200
-        assert basic_s < 2.5, basic_s                       # not behind the hanging fetch (3 s)
+        assert basic_s < 2.5, basic_s  # not behind the hanging fetch (3 s)
         assert statuses == [503] * 8
-        assert all_s < 3 * 3, all_s                         # serialized, they took 8 x 3 s
+        assert all_s < 3 * 3, all_s  # serialized, they took 8 x 3 s
         # Backed off: the next callers are refused at once, without a new fetch.
         connections = len(hanging.accepted)
         for _ in range(3):
@@ -274,11 +317,11 @@ def test_last_good_certificates_serve_while_a_refresh_fails(emulator, keys):
     server = _guarded_with(certs.url, "certs-stale")
     try:
         assert _post(server, ACCEPTED["id_token"](keys))[0].status_code == 200
-        certs.failing = True                                     # Google's endpoint goes bad
-        time.sleep(1.5)                                          # past max-age
+        certs.failing = True  # Google's endpoint goes bad
+        time.sleep(1.5)  # past max-age
         response, log = _post(server, ACCEPTED["id_token"](keys))
         assert response.status_code == 200 and log["outcome"] == "ok"
-        assert certs.fetches == 2                                 # it did try to refresh
+        assert certs.fetches == 2  # it did try to refresh
         assert _post(server, ACCEPTED["id_token"](keys))[0].status_code == 200
         assert _post(server, REJECTED["forged_signature"](keys))[0].status_code == 401
     finally:

@@ -2,6 +2,7 @@
 (`blocking="firestore"`, whose every RPC `store` cuts to the time left), on a worker thread
 when it may wait on anything else. The fault tests in test_deadline.py prove the deadline
 holds for the first kind against a slow, silent or absent database."""
+
 import threading
 import time
 
@@ -17,7 +18,7 @@ seen: dict[str, str] = {}
 
 def _firestore_only(turn):
     seen["firestore"] = threading.current_thread().name
-    if turn.flag("late"):                  # what a Firestore call cut at the deadline looks like
+    if turn.flag("late"):  # what a Firestore call cut at the deadline looks like
         time.sleep(0.3)
         raise store.DeadlineExpired("no time left for RunQuery")
     return Reply.say("ok")
@@ -35,7 +36,7 @@ def test_intents():
     """Registered for these tests only: other tests list the registry."""
     router.intent("test.blocking.firestore", blocking="firestore")(_firestore_only)
     router.intent("test.blocking.any")(_may_block)
-    store._failed_at = -1e9                                             # a database that answers
+    store._failed_at = -1e9  # a database that answers
     yield
     for name in ("test.blocking.firestore", "test.blocking.any"):
         router._intents.pop(name, None)
@@ -62,7 +63,7 @@ def test_a_database_call_cut_at_the_deadline_reads_as_a_timeout():
     result = _run("test.blocking.firestore", budget=0.1, late=True)
     assert result.outcome == "timeout" and result.detail == "firestore"
     assert result.reply.texts == [app.current().message("timeout")]
-    result = _run("test.blocking.firestore", budget=5.0, late=True)      # within the budget: the database's fault
+    result = _run("test.blocking.firestore", budget=5.0, late=True)  # within the budget: the database's fault
     assert result.outcome == "db_unavailable"
 
 
@@ -78,7 +79,7 @@ def test_after_a_database_failure_the_worker_thread_keeps_the_deadline():
 def test_other_handlers_keep_the_worker_thread_and_its_deadline():
     assert _run("test.blocking.any").outcome == "ok"
     assert seen["any"].startswith("handler")
-    result = _run("test.blocking.any", budget=0.2, hang=True)          # sleeps 2 s: cut at the budget
+    result = _run("test.blocking.any", budget=0.2, hang=True)  # sleeps 2 s: cut at the budget
     assert result.outcome == "timeout" and result.detail == "handler"
 
 
@@ -94,6 +95,14 @@ def test_watchkeeper_declares_its_database_intents():
     """Every intent that touches the database says so; none declares more than it does."""
     router.load("intents")
     declared = router.intents()
-    for name in ("oncall.current", "incident.list", "service.status", "deploy.latest", "incident.acknowledge",
-                 "incident.resolve", "oncall.page", "oncall.page.confirm"):
+    for name in (
+        "oncall.current",
+        "incident.list",
+        "service.status",
+        "deploy.latest",
+        "incident.acknowledge",
+        "incident.resolve",
+        "oncall.page",
+        "oncall.page.confirm",
+    ):
         assert declared[name].blocking == "firestore", name

@@ -1,4 +1,5 @@
 """Keep the build honest: what can be read off cloudbuild.yaml (tests/test_deploy_offline.py runs it)."""
+
 import ast
 import re
 import subprocess
@@ -9,8 +10,18 @@ import yaml
 from conftest import ROOT
 
 BUILD = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
-BUILT_IN = {"PROJECT_ID", "SHORT_SHA", "COMMIT_SHA", "BUILD_ID", "BRANCH_NAME", "TAG_NAME", "REPO_NAME",
-            "REVISION_ID", "LOCATION", "PROJECT_NUMBER"}
+BUILT_IN = {
+    "PROJECT_ID",
+    "SHORT_SHA",
+    "COMMIT_SHA",
+    "BUILD_ID",
+    "BRANCH_NAME",
+    "TAG_NAME",
+    "REPO_NAME",
+    "REVISION_ID",
+    "LOCATION",
+    "PROJECT_NUMBER",
+}
 
 
 def step(step_id):
@@ -35,7 +46,7 @@ def test_runtime_matches_supported_python():
     runtime = BUILD["substitutions"]["_RUNTIME"]
     match = re.fullmatch(r"python3(\d+)", runtime)
     assert match, f"{runtime} is not a Python 3 runtime"
-    assert int(match.group(1)) >= 11                            # the project supports 3.11 and newer
+    assert int(match.group(1)) >= 11  # the project supports 3.11 and newer
     assert "--gen2" in step("deploy")["args"][-1] and "--trigger-http" in step("deploy")["args"][-1]
     assert int(BUILD["substitutions"]["_MIN_INSTANCES"]) >= 1
 
@@ -62,13 +73,14 @@ def test_test_step_runs_ci_on_the_functions_python_minor():
     assert "CI=true" in test.get("env", [])
     assert f"uv python install {minor}" in script and f'PYTHON="$$(uv python find {minor})"' in script
     assert step("agent")["name"] == f"python:{minor}-slim"
-    assert step("bytecode")["name"] == f"python:{minor}-slim"       # a 3.12 runtime ignores cpython-311 files
+    assert step("bytecode")["name"] == f"python:{minor}-slim"  # a 3.12 runtime ignores cpython-311 files
 
 
 def test_one_family_of_images():
     for s in BUILD["steps"]:
         assert s["name"].startswith("gcr.io/google.com/cloudsdktool/google-cloud-cli:") or s["name"].startswith(
-            "python:"), s["name"]
+            "python:"
+        ), s["name"]
 
 
 def test_deploy_keeps_what_is_set_and_leaves_iam_alone():
@@ -80,14 +92,24 @@ def test_deploy_keeps_what_is_set_and_leaves_iam_alone():
 
 def test_function_upload_is_small_and_a_manual_build_gets_everything_it_runs():
     function = (ROOT / ".functionignore").read_text().split()
-    for entry in ("tests/", "bench/", "data/", "*.zip", ".venv", "requirements-dev.txt", "node_modules/",
-                  ".basic-password"):
+    for entry in (
+        "tests/",
+        "bench/",
+        "data/",
+        "*.zip",
+        ".venv",
+        "requirements-dev.txt",
+        "node_modules/",
+        ".basic-password",
+    ):
         assert entry in function
-    build = (ROOT / ".gcloudignore").read_text().split()       # `gcloud builds submit` uploads with this one
+    build = (ROOT / ".gcloudignore").read_text().split()  # `gcloud builds submit` uploads with this one
     for needed in ("scripts/", "tests/", "Makefile", "requirements-dev.txt", "firestore.indexes.json", "data/"):
         assert needed not in build
-    assert ".venv" in build and ".basic-password" in build          # no slash: also a .venv symlink
-    assert not [entry for entry in function if "pycache" in entry or entry.endswith(".pyc")]   # the bytecode step's output
+    assert ".venv" in build and ".basic-password" in build  # no slash: also a .venv symlink
+    assert not [
+        entry for entry in function if "pycache" in entry or entry.endswith(".pyc")
+    ]  # the bytecode step's output
 
 
 def test_the_bytecode_step_covers_everything_main_imports_of_ours():
@@ -96,8 +118,12 @@ def test_the_bytecode_step_covers_everything_main_imports_of_ours():
     assert step("bytecode")["args"] == ["scripts/compile_bytecode.py"]
     ours = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     tree = ast.parse((ROOT / "main.py").read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert imported & ours <= set(compile_bytecode.SOURCES) and "main.py" in compile_bytecode.SOURCES
 
 
@@ -116,13 +142,19 @@ def test_shipped_bytecode_is_what_the_function_loads(tmp_path):
         else:
             shutil.copy2(ROOT / name, work / name)
     assert compile_bytecode.compile_all(work)
-    result = subprocess.run([sys.executable, "-v", "-c", "import main"], cwd=work, capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "PYTHONDONTWRITEBYTECODE": "1"})
+    result = subprocess.run(
+        [sys.executable, "-v", "-c", "import main"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1", "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     from_source = re.findall(rf"# code object from ({re.escape(str(work))}/\S+\.py)$", result.stderr, re.M)
     from_pyc = re.findall(rf"# code object from '({re.escape(str(work))}/\S+\.pyc)'", result.stderr)
     assert from_source == []
-    assert len(from_pyc) >= 40                                         # main and the framework, intents, events
+    assert len(from_pyc) >= 40  # main and the framework, intents, events
 
 
 def test_runtime_requirements_are_pinned_and_lean():
@@ -130,15 +162,29 @@ def test_runtime_requirements_are_pinned_and_lean():
     assert all("==" in item for item in lines)
     names = {item.split("==")[0] for item in lines}
     # google-cloud-pubsub publishes confirmed pages (imported on the first page, never at start)
-    assert names == {"functions-framework", "google-cloud-firestore", "google-auth", "orjson", "babel",
-                     "google-cloud-pubsub"}
+    assert names == {
+        "functions-framework",
+        "google-cloud-firestore",
+        "google-auth",
+        "orjson",
+        "babel",
+        "google-cloud-pubsub",
+    }
 
 
 def test_deployed_function_does_not_import_dev_packages():
-    code = ("import sys, main; heavy = [m for m in sys.modules if m.startswith(('google.cloud.dialogflow', "
-            "'google.cloud.firestore', 'numpy', 'matplotlib', 'pytest', 'google.cloud.logging', 'babel', "
-            "'google.cloud.pubsub', 'icalendar'))]; print(heavy)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1"})
+    code = (
+        "import sys, main; heavy = [m for m in sys.modules if m.startswith(('google.cloud.dialogflow', "
+        "'google.cloud.firestore', 'numpy', 'matplotlib', 'pytest', 'google.cloud.logging', 'babel', "
+        "'google.cloud.pubsub', 'icalendar'))]; print(heavy)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "WEBHOOK_ALLOW_UNAUTHENTICATED": "1"},
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"       # Firestore and Babel load on first use, not at start
+    assert result.stdout.strip().splitlines()[-1] == "[]"  # Firestore and Babel load on first use, not at start

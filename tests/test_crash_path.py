@@ -1,5 +1,6 @@
 """When our own code fails past the handler (a rendering bug, say), the caller still gets a
 valid apology in its dialect and the log line carries the stack trace."""
+
 import json
 from typing import Any
 
@@ -20,11 +21,15 @@ def test_a_bug_in_rendering_still_answers(monkeypatch, setenv, capfd, dialect_na
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
+
     monkeypatch.setattr(dialect, "render", broken)
     monkeypatch.setattr(fit, "_rendered", type(fit._rendered)())
-    request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome")),
-                                     content_type="application/json").get_environ())
-    result: Any = main.webhook(request)          # functions-framework's decorator erases the type
+    request = Request(
+        EnvironBuilder(
+            method="POST", path="/", data=json.dumps(build("welcome")), content_type="application/json"
+        ).get_environ()
+    )
+    result: Any = main.webhook(request)  # functions-framework's decorator erases the type
     body, status, headers = result
     assert status == 200
     answer = json.loads(body)

@@ -6,6 +6,7 @@ than the budget, so "answered in time" and "waited for the database" stay second
 even when both cores are busy: the SLACK below is for a loaded machine's scheduling, and a
 broken deadline would need more than FAULT_S - BUDGET - SLACK = 2 s extra to slip through.
 """
+
 import time
 
 import pytest
@@ -16,9 +17,9 @@ from conftest import assert_valid_response, start_server, stop_server
 from emulator import free_port
 from tcp_proxy import Proxy
 
-BUDGET = 1.0       # the answer budget the servers here run with
-SLACK = 1.0        # client-side allowance past it: HTTP and a busy machine's scheduling
-FAULT_S = 4.0      # how long a slow database holds each chunk: far past BUDGET + SLACK
+BUDGET = 1.0  # the answer budget the servers here run with
+SLACK = 1.0  # client-side allowance past it: HTTP and a busy machine's scheduling
+FAULT_S = 4.0  # how long a slow database holds each chunk: far past BUDGET + SLACK
 
 
 def warm(server, seconds: float = 30) -> None:
@@ -42,8 +43,10 @@ def in_time(elapsed: float, log: dict, budget: float = BUDGET) -> bool:
 @pytest.fixture
 def proxied(emulator, seeded):
     proxy = Proxy(emulator.host)
-    server = start_server({"FIRESTORE_EMULATOR_HOST": proxy.address, "DEADLINE_ES_S": str(BUDGET),
-                           "DEADLINE_CX_S": str(BUDGET)}, name="proxied")
+    server = start_server(
+        {"FIRESTORE_EMULATOR_HOST": proxy.address, "DEADLINE_ES_S": str(BUDGET), "DEADLINE_CX_S": str(BUDGET)},
+        name="proxied",
+    )
     warm(server)
     yield proxy, server
     stop_server(server)
@@ -56,9 +59,13 @@ def timed(server, body):
     return time.monotonic() - started, response, log
 
 
-DB_INTENTS: list[tuple[str, dict]] = [("oncall.current", {"service": "payments"}), ("incident.list", {}),
-              ("service.status", {"service": "checkout"}), ("incident.acknowledge", {"number": 46}),
-              ("deploy.latest", {"service": "checkout"})]
+DB_INTENTS: list[tuple[str, dict]] = [
+    ("oncall.current", {"service": "payments"}),
+    ("incident.list", {}),
+    ("service.status", {"service": "checkout"}),
+    ("incident.acknowledge", {"number": 46}),
+    ("deploy.latest", {"service": "checkout"}),
+]
 
 
 @pytest.mark.parametrize("mode", ["delay", "blackhole"])
@@ -75,7 +82,7 @@ def test_slow_or_silent_database_answered_within_budget(proxied, mode):
             assert log["outcome"] in ("timeout", "db_unavailable")
             if log["outcome"] == "timeout":
                 assert log["timeout_stage"] in ("firestore", "handler")
-    proxy.mode = "pass"                       # the database recovers: so do the answers
+    proxy.mode = "pass"  # the database recovers: so do the answers
     deadline = time.monotonic() + 20
     while True:
         _, response, log = timed(server, es_request("oncall.current", params={"service": "payments"}))
@@ -101,16 +108,17 @@ def test_slow_database_still_within_budget_is_fine(emulator, seeded):
 
 
 def test_absent_database_gets_a_polite_answer(emulator):
-    server = start_server({"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}", "DEADLINE_ES_S": str(BUDGET)},
-                          name="nodb")
+    server = start_server(
+        {"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}", "DEADLINE_ES_S": str(BUDGET)}, name="nodb"
+    )
     try:
-        timed(server, es_request("oncall.current", params={"service": "payments"}))   # warm: client created
+        timed(server, es_request("oncall.current", params={"service": "payments"}))  # warm: client created
         for intent, params in DB_INTENTS:
             elapsed, response, log = timed(server, es_request(intent, params=params))
             assert response.status_code == 200 and in_time(elapsed, log), (intent, elapsed, log["latency_ms"])
             assert "can't reach the incident database" in response.text or "taking too long" in response.text
             assert log["outcome"] in ("db_unavailable", "timeout")
-        _, response, log = timed(server, es_request("welcome"))     # no database needed: unaffected
+        _, response, log = timed(server, es_request("welcome"))  # no database needed: unaffected
         assert log["outcome"] == "ok"
     finally:
         stop_server(server)
@@ -126,7 +134,7 @@ def test_emulator_stopped_mid_service(emulator, monkeypatch):
 
     own = emulator_script.start()
     try:
-        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", own.host)   # the client reads it when created
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", own.host)  # the client reads it when created
         seed.seed(firestore.Client(project="watchkeeper-test", credentials=AnonymousCredentials()))
         server = start_server({"FIRESTORE_EMULATOR_HOST": own.host, "DEADLINE_ES_S": str(BUDGET)}, name="stopped")
         try:

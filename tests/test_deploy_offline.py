@@ -2,6 +2,7 @@
 against a recording gcloud stand-in laid out as each step's image has it; every recorded
 command and flag is checked against the real local gcloud's --help; DEPLOY_IAM.md must
 name a permission and a granted role for every command the build runs."""
+
 import json
 import os
 import re
@@ -31,15 +32,24 @@ def step(step_id):
 
 
 def _build(fake, agents, work, function_url, overrides=None, only=None):
-    values = substitutions(PROJECT, {"_SMOKE_MAX_SECONDS": "60", **(overrides or {})})   # no speed test here
+    values = substitutions(PROJECT, {"_SMOKE_MAX_SECONDS": "60", **(overrides or {})})  # no speed test here
     results = {}
     for s in BUILD["steps"]:
         if only and s["id"] not in only:
             continue
         before = len(fake.calls())
-        result = run_step(fake, s, work, values, {"FAKE_GCLOUD_FUNCTION_URL": function_url,
-                                                  "DIALOGFLOW_ENDPOINT": agents.address, "DIALOGFLOW_INSECURE": "1",
-                                                  "INDEX_POLL_SECONDS": "0.05"})
+        result = run_step(
+            fake,
+            s,
+            work,
+            values,
+            {
+                "FAKE_GCLOUD_FUNCTION_URL": function_url,
+                "DIALOGFLOW_ENDPOINT": agents.address,
+                "DIALOGFLOW_INSECURE": "1",
+                "INDEX_POLL_SECONDS": "0.05",
+            },
+        )
         results[s["id"]] = SimpleNamespace(result=result, calls=fake.calls(before))
         assert result.returncode == 0, f"step {s['id']} failed:\n{result.stdout}\n{result.stderr}"
     return results
@@ -58,15 +68,27 @@ def deployed(tmp_path_factory, emulator):
     assert second.returncode == 0, second.stdout + second.stderr
     after_second, agent_calls_second = len(fake.calls()), list(agents.calls)
     password = fake.state["objects"][f"secrets|{bootstrap.Config(PROJECT, REGION).basic_secret}"]["data"]
-    server = start_server({"WEBHOOK_BASIC_USER": "dialogflow", "WEBHOOK_BASIC_PASSWORD": password},
-                          name="webhook-offline-deploy")
+    server = start_server(
+        {"WEBHOOK_BASIC_USER": "dialogflow", "WEBHOOK_BASIC_PASSWORD": password}, name="webhook-offline-deploy"
+    )
     work = workspace(root / "workspace")
     try:
         build = _build(fake, agents, work, server.url + "/")
-        yield SimpleNamespace(password_left=(work / ".basic-password").exists(), fake=fake, agents=agents, first=first, second=second, work=work, build=build,
-                              server=server, password=password, bootstrap_calls=fake.calls()[:after_first],
-                              second_calls=fake.calls()[after_first:after_second],
-                              agent_calls_first=agent_calls_first, agent_calls_second=agent_calls_second)
+        yield SimpleNamespace(
+            password_left=(work / ".basic-password").exists(),
+            fake=fake,
+            agents=agents,
+            first=first,
+            second=second,
+            work=work,
+            build=build,
+            server=server,
+            password=password,
+            bootstrap_calls=fake.calls()[:after_first],
+            second_calls=fake.calls()[after_first:after_second],
+            agent_calls_first=agent_calls_first,
+            agent_calls_second=agent_calls_second,
+        )
     finally:
         stop_server(server)
         agents.stop()
@@ -74,12 +96,16 @@ def deployed(tmp_path_factory, emulator):
 
 # ---- bootstrap -------------------------------------------------------------------------------
 
+
 def test_second_bootstrap_only_describes(deployed):
     assert "0 created or updated" in deployed.second.stdout, deployed.second.stdout
-    writes = [c["argv"][:4] for c in deployed.second_calls
-              if not read_only(c["argv"]) and c["argv"][:2] != ["projects", "describe"]]
+    writes = [
+        c["argv"][:4]
+        for c in deployed.second_calls
+        if not read_only(c["argv"]) and c["argv"][:2] != ["projects", "describe"]
+    ]
     assert deployed.second_calls and writes == []
-    assert deployed.agent_calls_first.count("SetAgent") == 1            # the agent was created once
+    assert deployed.agent_calls_first.count("SetAgent") == 1  # the agent was created once
     assert deployed.agent_calls_second.count("SetAgent") == 1
 
 
@@ -105,17 +131,21 @@ def test_bootstrap_builds_the_project(deployed):
     assert "--enable-pitr" in db and "--delete-protection" in db
     schedule = next(o for k, o in state["objects"].items() if k.startswith("firestore backups schedules|"))
     assert schedule["flags"]["--recurrence"] == ["daily"]
-    assert f"firestore fields ttls|projects/{PROJECT}/databases/(default)/collectionGroups/pages/fields/expires_at" \
+    assert (
+        f"firestore fields ttls|projects/{PROJECT}/databases/(default)/collectionGroups/pages/fields/expires_at"
         in state["objects"]
+    )
     project_policy = state["policies"][f"projects|{PROJECT}"]
     roles_of = lambda account: sorted(r for m, r in project_policy if m == f"serviceAccount:{cfg.email(account)}")  # noqa: E731
     assert roles_of(cfg.runtime_sa) == ["roles/datastore.user"]
-    assert roles_of(cfg.build_sa) == sorted([*bootstrap.BUILD_ROLES,
-                                             f"projects/{PROJECT}/roles/{bootstrap.INVOKER_ROLE_ID}"])
+    assert roles_of(cfg.build_sa) == sorted(
+        [*bootstrap.BUILD_ROLES, f"projects/{PROJECT}/roles/{bootstrap.INVOKER_ROLE_ID}"]
+    )
     assert roles_of(cfg.function_build_sa) == ["roles/cloudbuild.builds.builder"]
     for account in (cfg.runtime_sa, cfg.function_build_sa):
         assert state["policies"][f"iam service-accounts|{cfg.email(account)}"] == [
-            [f"serviceAccount:{cfg.email(cfg.build_sa)}", "roles/iam.serviceAccountUser"]]
+            [f"serviceAccount:{cfg.email(cfg.build_sa)}", "roles/iam.serviceAccountUser"]
+        ]
     trigger = state["objects"]["builds triggers|watchkeeper-main"]["flags"]
     assert trigger["--service-account"] == [f"projects/{PROJECT}/serviceAccounts/{cfg.email(cfg.build_sa)}"]
     assert trigger["--build-config"] == ["cloudbuild.yaml"]
@@ -136,8 +166,13 @@ def test_secrets_from_stdin(tmp_path):
     fake = Fake(tmp_path)
     agents = AgentsServer(polls_before_done=0)
     try:
-        result = run_bootstrap(fake, PROJECT, REGION, ["--secrets-from-stdin", f"--dialogflow-endpoint={agents.address}"],
-                               stdin="first-value-from-stdin\nsecond-value-from-stdin\n")
+        result = run_bootstrap(
+            fake,
+            PROJECT,
+            REGION,
+            ["--secrets-from-stdin", f"--dialogflow-endpoint={agents.address}"],
+            stdin="first-value-from-stdin\nsecond-value-from-stdin\n",
+        )
     finally:
         agents.stop()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -145,7 +180,7 @@ def test_secrets_from_stdin(tmp_path):
     assert objects["secrets|watchkeeper-basic-password"]["data"] == "first-value-from-stdin"
     assert objects["secrets|watchkeeper-header-secret"]["data"] == "second-value-from-stdin"
     assert "value-from-stdin" not in (tmp_path / "gcloud.log").read_text()
-    assert "skipped  trigger" in result.stdout                       # no GITHUB_REPO: says what to do
+    assert "skipped  trigger" in result.stdout  # no GITHUB_REPO: says what to do
 
 
 def test_waits_for_the_github_app_and_stops(tmp_path):
@@ -153,8 +188,9 @@ def test_waits_for_the_github_app_and_stops(tmp_path):
     agents = AgentsServer(polls_before_done=0)
     os.environ["FAKE_GCLOUD_CONNECTION_STAGE"] = "PENDING_INSTALL_APP"
     try:
-        result = run_bootstrap(fake, PROJECT, REGION, ["--github-repo=acme/watchkeeper",
-                                                       f"--dialogflow-endpoint={agents.address}"])
+        result = run_bootstrap(
+            fake, PROJECT, REGION, ["--github-repo=acme/watchkeeper", f"--dialogflow-endpoint={agents.address}"]
+        )
     finally:
         del os.environ["FAKE_GCLOUD_CONNECTION_STAGE"]
         agents.stop()
@@ -164,13 +200,14 @@ def test_waits_for_the_github_app_and_stops(tmp_path):
 
 # ---- the build, step by step ----------------------------------------------------------------
 
+
 def test_every_step_finds_gcloud_where_its_image_keeps_it(deployed):
-    assert f"/{SDK_BIN}" in deployed.build["test"].result.stdout       # `command -v gcloud` in the emulators image
+    assert f"/{SDK_BIN}" in deployed.build["test"].result.stdout  # `command -v gcloud` in the emulators image
     for step_id, s in deployed.build.items():
         image = step(step_id)["name"]
         for call in s.calls:
             assert call["as"].endswith("/usr/bin/gcloud") and image.endswith("google-cloud-cli:slim"), (step_id, call)
-    assert not deployed.build["agent"].calls                           # python:3.12-slim has no gcloud
+    assert not deployed.build["agent"].calls  # python:3.12-slim has no gcloud
 
 
 def test_test_step_runs_make_test_with_ci_on_the_runtime_python(deployed):
@@ -185,17 +222,18 @@ def test_indexes_created_once_and_waited_for_until_ready(deployed):
     calls = [c["argv"] for c in deployed.build["indexes"].calls]
     creates = [c for c in calls if "create" in c]
     assert len(creates) == len(json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"])
-    assert sum("list" in c for c in calls) >= 2                         # polled until READY
+    assert sum("list" in c for c in calls) >= 2  # polled until READY
     assert f"all {len(creates)} indexes READY" in deployed.build["indexes"].result.stdout
-    again = run_step(deployed.fake, step("indexes"), deployed.work, substitutions(PROJECT),
-                     {"INDEX_POLL_SECONDS": "0.05"})
+    again = run_step(
+        deployed.fake, step("indexes"), deployed.work, substitutions(PROJECT), {"INDEX_POLL_SECONDS": "0.05"}
+    )
     assert again.returncode == 0 and "composite create" not in again.stdout, again.stdout
 
 
 def _env_vars(argv):
     value = next(a.split("=", 1)[1] for a in argv if a.startswith("--update-env-vars="))
-    delimiter = "," if not value.startswith("^") else value[1:value.index("^", 1)]
-    body = value if not value.startswith("^") else value[value.index("^", 1) + 1:]
+    delimiter = "," if not value.startswith("^") else value[1 : value.index("^", 1)]
+    body = value if not value.startswith("^") else value[value.index("^", 1) + 1 :]
     return dict(pair.split("=", 1) for pair in body.split(delimiter))
 
 
@@ -204,10 +242,14 @@ def test_deploy_keeps_variables_and_names_its_build_account(deployed):
     flags = {a.split("=", 1)[0] for a in deploy}
     assert "--set-env-vars" not in flags and "--set-secrets" not in flags and "--clear-env-vars" not in flags
     assert "--allow-unauthenticated" not in flags and "--no-allow-unauthenticated" not in flags
-    assert f"--build-service-account=projects/{PROJECT}/serviceAccounts/watchkeeper-fn-build@{PROJECT}" \
-           f".iam.gserviceaccount.com" in deploy
+    assert (
+        f"--build-service-account=projects/{PROJECT}/serviceAccounts/watchkeeper-fn-build@{PROJECT}"
+        f".iam.gserviceaccount.com" in deploy
+    )
     assert f"--runtime={BUILD['substitutions']['_RUNTIME']}" in deploy
-    assert _env_vars(deploy)["WATCHKEEPER_VERSION"] == "abc1234" and "WEBHOOK_ID_TOKEN_AUDIENCE" not in _env_vars(deploy)
+    assert _env_vars(deploy)["WATCHKEEPER_VERSION"] == "abc1234" and "WEBHOOK_ID_TOKEN_AUDIENCE" not in _env_vars(
+        deploy
+    )
     emails = "service-1@gcp-sa-dialogflow.iam.gserviceaccount.com,ops@example.com"
     fake = deployed.fake
     before = len(fake.calls())
@@ -232,9 +274,14 @@ def test_agent_step_creates_connects_and_pushes_on_the_regional_parent(deployed)
     assert service.password == deployed.password and request.fulfillment.enabled
     deployed.agents.calls.clear()
     values = substitutions(PROJECT, {"_PUSH_AGENT": "true"})
-    assert run_step(deployed.fake, step("endpoint"), deployed.work, values).returncode == 0   # smoke removed the file
-    result = run_step(deployed.fake, step("agent"), deployed.work, values,
-                      {"DIALOGFLOW_ENDPOINT": deployed.agents.address, "DIALOGFLOW_INSECURE": "1"})
+    assert run_step(deployed.fake, step("endpoint"), deployed.work, values).returncode == 0  # smoke removed the file
+    result = run_step(
+        deployed.fake,
+        step("agent"),
+        deployed.work,
+        values,
+        {"DIALOGFLOW_ENDPOINT": deployed.agents.address, "DIALOGFLOW_INSECURE": "1"},
+    )
     assert result.returncode == 0, result.stderr
     assert deployed.agents.calls == ["GetAgent", "RestoreAgent", "UpdateFulfillment", "TrainAgent"]
     assert deployed.agents.restored[-1].parent == f"projects/{PROJECT}/locations/{REGION}"
@@ -247,6 +294,7 @@ def test_smoke_step_proves_refusal_and_a_firestore_read(deployed):
 
 
 # ---- against the real gcloud ----------------------------------------------------------------
+
 
 @pytest.mark.skipif(not gcloud_help.gcloud(), reason="gcloud is not installed here")
 def test_every_recorded_command_and_flag_exists_in_gcloud(deployed):
@@ -276,9 +324,18 @@ def test_gcloud_found_only_under_the_sdks_own_bin(tmp_path):
         found = shutil.which(tool, path="/usr/bin:/bin")
         if found:
             (tools / tool).symlink_to(found)
-    code = "import gcloud_help; print(gcloud_help.gcloud()); print(gcloud_help.run_help(('functions', 'deploy')).count('--'))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "tests", capture_output=True, text=True,
-                            timeout=180, env={"PATH": f"{sdk_bin}:{tools}", "HOME": str(tmp_path)})
+    code = (
+        "import gcloud_help; print(gcloud_help.gcloud()); "
+        "print(gcloud_help.run_help(('functions', 'deploy')).count('--'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT / "tests",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"PATH": f"{sdk_bin}:{tools}", "HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     found, count = result.stdout.split()
     assert found == str(sdk_bin / "gcloud") and int(count) > 50 and marker.exists()
@@ -286,21 +343,33 @@ def test_gcloud_found_only_under_the_sdks_own_bin(tmp_path):
 
 # ---- permissions ----------------------------------------------------------------------------
 
+
 def _iam_table():
     rows = []
     for line in (ROOT / "DEPLOY_IAM.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) == 5 and cells[0].startswith("`gcloud"):
-            rows.append({"command": cells[0].strip("`").removeprefix("gcloud ").strip(), "permission": cells[1],
-                         "role": cells[2], "on": cells[3], "source": cells[4]})
+            rows.append(
+                {
+                    "command": cells[0].strip("`").removeprefix("gcloud ").strip(),
+                    "permission": cells[1],
+                    "role": cells[2],
+                    "on": cells[3],
+                    "source": cells[4],
+                }
+            )
     return rows
 
 
 def test_iam_table_covers_every_command_the_build_runs(deployed):
     rows = _iam_table()
     cfg = bootstrap.Config(PROJECT, REGION)
-    granted = {*bootstrap.BUILD_ROLES, f"projects/PROJECT/roles/{bootstrap.INVOKER_ROLE_ID}",
-               "roles/iam.serviceAccountUser", "roles/secretmanager.secretAccessor"}
+    granted = {
+        *bootstrap.BUILD_ROLES,
+        f"projects/PROJECT/roles/{bootstrap.INVOKER_ROLE_ID}",
+        "roles/iam.serviceAccountUser",
+        "roles/secretmanager.secretAccessor",
+    }
     for row in rows:
         assert row["role"].strip("`") in granted, row
         assert re.search(r"https://cloud\.google\.com/\S+", row["source"]), row
@@ -336,7 +405,9 @@ PUSH_PATHS = ("alerts", "builds", "pages")
 
 
 def _deploy_env(deployed):
-    return _env_vars(next(c["argv"] for c in deployed.build["deploy"].calls if c["argv"][:2] == ["functions", "deploy"]))
+    return _env_vars(
+        next(c["argv"] for c in deployed.build["deploy"].calls if c["argv"][:2] == ["functions", "deploy"])
+    )
 
 
 def _object(deployed, key):
@@ -363,23 +434,34 @@ def test_deployed_event_settings_match_what_the_bootstrap_built(deployed):
     """Meaning: the function, given the deploy's variables, expects the audience and account the
     bootstrap's subscriptions and sweep sign with, publishes to the topic it may publish to, and
     gives up on a page when Pub/Sub dead-letters it."""
-    code = ("import json; from fulfillment import push; from intents import _pages; c = push.config(); "
-            "print(json.dumps([c.audience_base, list(c.emails), pages.topic(), pages.max_attempts()]))")
+    code = (
+        "import json; from fulfillment import push; from intents import _pages; c = push.config(); "
+        "print(json.dumps([c.audience_base, list(c.emails), pages.topic(), pages.max_attempts()]))"
+    )
     for attempts in ("5", "7"):
         env = _deploy_env(deployed)
-        if attempts != "5":                  # a trigger that raises it: the deploy passes it through
+        if attempts != "5":  # a trigger that raises it: the deploy passes it through
             before = len(deployed.fake.calls())
             values = substitutions(PROJECT, {"_PAGE_MAX_ATTEMPTS": attempts})
             assert run_step(deployed.fake, step("deploy"), deployed.work, values).returncode == 0
             env = _env_vars(deployed.fake.calls(before)[0]["argv"])
-        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                                env={**os.environ, **env, "FIRESTORE_EMULATOR_HOST": ""})
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **env, "FIRESTORE_EMULATOR_HOST": ""},
+        )
         assert result.returncode == 0, result.stderr
         base, emails, topic, max_attempts = json.loads(result.stdout)
         assert max_attempts == int(attempts)
     cfg = bootstrap.Config(PROJECT, REGION)
-    assert base == f"https://{cfg.function}-{fake_gcloud.PROJECT_NUMBER}.{REGION}.run.app" == cfg.function_url(
-        fake_gcloud.PROJECT_NUMBER)
+    assert (
+        base
+        == f"https://{cfg.function}-{fake_gcloud.PROJECT_NUMBER}.{REGION}.run.app"
+        == cfg.function_url(fake_gcloud.PROJECT_NUMBER)
+    )
     for path in PUSH_PATHS:
         sub = _object(deployed, f"pubsub subscriptions|watchkeeper-{path}")
         assert _flag(sub, "--push-endpoint") == _flag(sub, "--push-auth-token-audience") == f"{base}/events/{path}"
@@ -388,8 +470,11 @@ def test_deployed_event_settings_match_what_the_bootstrap_built(deployed):
     pages = _object(deployed, "pubsub subscriptions|watchkeeper-pages")
     assert _flag(pages, "--topic") == cfg.pages_topic and topic == f"projects/{PROJECT}/topics/{cfg.pages_topic}"
     assert _flag(pages, "--dead-letter-topic") == f"projects/{PROJECT}/topics/{cfg.dead_letter_topic}"
-    assert int(_flag(pages, "--max-delivery-attempts")) == cfg.page_max_attempts == int(
-        BUILD["substitutions"]["_PAGE_MAX_ATTEMPTS"])
+    assert (
+        int(_flag(pages, "--max-delivery-attempts"))
+        == cfg.page_max_attempts
+        == int(BUILD["substitutions"]["_PAGE_MAX_ATTEMPTS"])
+    )
     assert _flag(_object(deployed, "pubsub subscriptions|watchkeeper-builds"), "--topic") == "cloud-builds"
     job = _object(deployed, f"scheduler jobs|{cfg.outbox_job}")
     assert _flag(job, "--uri") == _flag(job, "--oidc-token-audience") == f"{base}/events/outbox"
@@ -399,16 +484,23 @@ def test_deployed_event_settings_match_what_the_bootstrap_built(deployed):
 def test_event_iam_is_granted_where_each_part_needs_it(deployed):
     cfg, policies = bootstrap.Config(PROJECT, REGION), deployed.fake.state["policies"]
     agent = f"serviceAccount:service-{fake_gcloud.PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"
-    assert policies[f"iam service-accounts|{cfg.email(cfg.push_sa)}"] == [[agent, "roles/iam.serviceAccountTokenCreator"]]
+    assert policies[f"iam service-accounts|{cfg.email(cfg.push_sa)}"] == [
+        [agent, "roles/iam.serviceAccountTokenCreator"]
+    ]
     assert policies[f"pubsub topics|{cfg.dead_letter_topic}"] == [[agent, "roles/pubsub.publisher"]]
     assert policies["pubsub subscriptions|watchkeeper-pages"] == [[agent, "roles/pubsub.subscriber"]]
-    assert policies[f"pubsub topics|{cfg.pages_topic}"] == [[f"serviceAccount:{cfg.email(cfg.runtime_sa)}",
-                                                              "roles/pubsub.publisher"]]
-    assert f"pubsub subscriptions|{cfg.dead_letter_topic}" in deployed.fake.state["objects"]   # dead letters kept
-    invokers = [c["argv"] for c in deployed.build["endpoint"].calls if c["argv"][:3] == ["run", "services",
-                                                                                          "add-iam-policy-binding"]]
+    assert policies[f"pubsub topics|{cfg.pages_topic}"] == [
+        [f"serviceAccount:{cfg.email(cfg.runtime_sa)}", "roles/pubsub.publisher"]
+    ]
+    assert f"pubsub subscriptions|{cfg.dead_letter_topic}" in deployed.fake.state["objects"]  # dead letters kept
+    invokers = [
+        c["argv"]
+        for c in deployed.build["endpoint"].calls
+        if c["argv"][:3] == ["run", "services", "add-iam-policy-binding"]
+    ]
     assert [f"--member=serviceAccount:{cfg.email(cfg.push_sa)}", "--role=roles/run.invoker"] == [
-        a for a in invokers[-1] if a.startswith(("--member", "--role"))]
+        a for a in invokers[-1] if a.startswith(("--member", "--role"))
+    ]
 
 
 def test_drifted_subscription_is_brought_back(tmp_path):
@@ -419,7 +511,9 @@ def test_drifted_subscription_is_brought_back(tmp_path):
         args = [f"--dialogflow-endpoint={agents.address}"]
         assert run_bootstrap(fake, PROJECT, REGION, args).returncode == 0
         state = fake.state
-        state["objects"]["pubsub subscriptions|watchkeeper-alerts"]["flags"]["--push-endpoint"] = ["https://old.example"]
+        state["objects"]["pubsub subscriptions|watchkeeper-alerts"]["flags"]["--push-endpoint"] = [
+            "https://old.example"
+        ]
         (tmp_path / "state.json").write_text(json.dumps(state))
         before = len(fake.calls())
         again = run_bootstrap(fake, PROJECT, REGION, args)
@@ -449,12 +543,25 @@ def test_pushes_and_the_sweep_signed_as_configured_get_through(deployed, emulato
         sends = []
         for path in PUSH_PATHS:
             sub = _object(deployed, f"pubsub subscriptions|watchkeeper-{path}")
-            sends.append((_flag(sub, "--push-endpoint"), _flag(sub, "--push-auth-token-audience"),
-                          _flag(sub, "--push-auth-service-account"), json.dumps(envelope({})),
-                          {"Content-Type": "application/json"}))
+            sends.append(
+                (
+                    _flag(sub, "--push-endpoint"),
+                    _flag(sub, "--push-auth-token-audience"),
+                    _flag(sub, "--push-auth-service-account"),
+                    json.dumps(envelope({})),
+                    {"Content-Type": "application/json"},
+                )
+            )
         job = _object(deployed, f"scheduler jobs|{cfg.outbox_job}")
-        sends.append((_flag(job, "--uri"), _flag(job, "--oidc-token-audience"), _flag(job, "--oidc-service-account-email"),
-                      _flag(job, "--message-body"), dict([_flag(job, "--headers").split("=", 1)])))
+        sends.append(
+            (
+                _flag(job, "--uri"),
+                _flag(job, "--oidc-token-audience"),
+                _flag(job, "--oidc-service-account-email"),
+                _flag(job, "--message-body"),
+                dict([_flag(job, "--headers").split("=", 1)]),
+            )
+        )
         for endpoint, audience, email, body, headers in sends:
             path = urllib.parse.urlsplit(endpoint).path
             signed = {**headers, "Authorization": "Bearer " + token(signer, aud=audience, email=email)}
@@ -476,18 +583,33 @@ def test_watchkeepers_own_build_is_recorded_as_a_deploy_of_watchkeeper(deployed,
     trigger = _object(deployed, "builds triggers|watchkeeper-main")
     from_trigger = dict(pair.split("=", 1) for pair in _flag(trigger, "--substitutions").split(","))
     assert from_trigger["_SERVICE"] == BUILD["substitutions"]["_SERVICE"] == "watchkeeper"
-    values = {**{k: str(v) for k, v in BUILD["substitutions"].items()}, **from_trigger, "TRIGGER_NAME": "watchkeeper-main",
-              "COMMIT_SHA": "abc1234" * 5 + "abcdef", "SHORT_SHA": "abc1234", "BRANCH_NAME": "main",
-              "REPO_NAME": "watchkeeper", "REF_NAME": "main", "REVISION_ID": "abc1234" * 5 + "abcdef"}
-    build = {"id": "wk-own-1", "projectId": PROJECT, "status": "SUCCESS", "substitutions": values,
-             "steps": [{"id": s["id"], "name": s["name"]} for s in BUILD["steps"]], "buildTriggerId": "trig-1",
-             "startTime": "2026-11-28T02:00:00.123456789Z", "finishTime": "2026-11-28T02:12:00.5Z",
-             "logUrl": f"https://console.cloud.google.com/cloud-build/builds;region={REGION}/wk-own-1?project=1"}
+    values = {
+        **{k: str(v) for k, v in BUILD["substitutions"].items()},
+        **from_trigger,
+        "TRIGGER_NAME": "watchkeeper-main",
+        "COMMIT_SHA": "abc1234" * 5 + "abcdef",
+        "SHORT_SHA": "abc1234",
+        "BRANCH_NAME": "main",
+        "REPO_NAME": "watchkeeper",
+        "REF_NAME": "main",
+        "REVISION_ID": "abc1234" * 5 + "abcdef",
+    }
+    build = {
+        "id": "wk-own-1",
+        "projectId": PROJECT,
+        "status": "SUCCESS",
+        "substitutions": values,
+        "steps": [{"id": s["id"], "name": s["name"]} for s in BUILD["steps"]],
+        "buildTriggerId": "trig-1",
+        "startTime": "2026-11-28T02:00:00.123456789Z",
+        "finishTime": "2026-11-28T02:12:00.5Z",
+        "logUrl": f"https://console.cloud.google.com/cloud-build/builds;region={REGION}/wk-own-1?project=1",
+    }
     response, log = push(deployed.server, "builds", envelope(build))
     assert response.status_code == 200 and log["outcome"] == "recorded" and log["service"] == "watchkeeper", log
     deploy = seeded.collection("deploys").document("build-wk-own-1").get().to_dict()
     assert deploy["service"] == "watchkeeper" and deploy["version"] == "abc1234"
     assert deploy["by"] == "Cloud Build (watchkeeper-main)"
-    del values["_SERVICE"]                                 # the trigger's name alone names no service
+    del values["_SERVICE"]  # the trigger's name alone names no service
     response, log = push(deployed.server, "builds", envelope({**build, "id": "wk-own-2"}))
     assert log["outcome"] == "ignored" and "watchkeeper-main" in log["reason"]

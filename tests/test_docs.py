@@ -1,5 +1,6 @@
 """DESIGN.md stays true to the code: every `module.name` it mentions for a module of ours
 (fulfillment's modules, main, the on-call domain's) exists in that module."""
+
 import importlib
 import re
 
@@ -13,7 +14,7 @@ def _modules() -> dict[str, str]:
         if dotted != "fulfillment":
             names[dotted.rsplit(".", 1)[-1]] = dotted
     names["main"] = "main"
-    del names["turn"]                 # "turn.text(...)" in DESIGN.md is a Turn, not the module
+    del names["turn"]  # "turn.text(...)" in DESIGN.md is a Turn, not the module
     return names
 
 
@@ -23,7 +24,7 @@ def test_design_names_only_what_the_code_has():
     mentioned = set(re.findall(r"(?<![\w./])([a-z_]+)\.([a-z_][a-z_0-9]*)\b(?!\.py)", text))
     checked, missing = 0, []
     for module, name in sorted(mentioned):
-        if module not in modules or name == "py":      # "es.py" is a file name
+        if module not in modules or name == "py":  # "es.py" is a file name
             continue
         checked += 1
         if not hasattr(importlib.import_module(modules[module]), name):

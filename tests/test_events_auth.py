@@ -3,6 +3,7 @@ audience = the push endpoint, email = the push service account. Tokens are signe
 with a locally generated key (as in test_auth.py), so google-auth's real verification runs.
 The Pub/Sub emulator signs nothing: emulator-backed runs leave push auth unconfigured,
 which only an emulator setup accepts (see the last test)."""
+
 import pytest
 
 from conftest import start_server, stop_server
@@ -21,8 +22,10 @@ def signers():
 @pytest.fixture(scope="module")
 def guarded_events(emulator, signers):
     certs = CertServer({"kid-push": signers[0][1]})
-    server = start_server({"PUSH_AUDIENCE_BASE": BASE, "PUSH_SERVICE_ACCOUNTS": PUSHER,
-                           "WEBHOOK_ID_TOKEN_CERTS_URL": certs.url}, name="events-auth")
+    server = start_server(
+        {"PUSH_AUDIENCE_BASE": BASE, "PUSH_SERVICE_ACCOUNTS": PUSHER, "WEBHOOK_ID_TOKEN_CERTS_URL": certs.url},
+        name="events-auth",
+    )
     yield server
     stop_server(server)
 
@@ -54,7 +57,7 @@ def test_unauthenticated_push_gets_401_and_changes_nothing(guarded_events, seede
 def test_push_with_the_subscriptions_token_is_served(guarded_events, seeded, signers):
     response, log = push(guarded_events, "alerts", envelope(alert("0.auth-ok")), headers=bearer(signers[0][0]))
     assert response.status_code == 200 and log["outcome"] == "opened"
-    assert "Bearer" not in str(log) and "eyJ" not in str(log)           # the token is never logged
+    assert "Bearer" not in str(log) and "eyJ" not in str(log)  # the token is never logged
 
 
 def test_production_without_push_auth_refuses_unless_opted_out(emulator):

@@ -3,6 +3,7 @@ local server, messages published with the google-cloud-pubsub client. Skips, say
 where the emulator cannot run (tests/test_events.py covers the same paths by POSTing
 envelopes). The emulator does not sign pushes, so this server runs with push auth
 unconfigured, which only an emulator setup accepts (tests/test_events_auth.py)."""
+
 import json
 import os
 import time
@@ -36,10 +37,20 @@ def wired(pubsub):
     """The server, the topics and one push subscription per topic to /events/<topic>."""
     from google.cloud.pubsub_v1 import PublisherClient
 
-    server = start_server({"PUBSUB_EMULATOR_HOST": pubsub.host, "PAGES_TOPIC": "pages",
-                           "PAGE_DELIVERY_TIMEOUT_S": "1", "OUTBOX_AFTER_S": "0"}, name="events-pubsub")
-    run_local.wire_pubsub(PROJECT, server.url,           # as `make run` wires them, retried sooner
-                          retry_policy={"minimum_backoff": {"seconds": 1}, "maximum_backoff": {"seconds": 2}})
+    server = start_server(
+        {
+            "PUBSUB_EMULATOR_HOST": pubsub.host,
+            "PAGES_TOPIC": "pages",
+            "PAGE_DELIVERY_TIMEOUT_S": "1",
+            "OUTBOX_AFTER_S": "0",
+        },
+        name="events-pubsub",
+    )
+    run_local.wire_pubsub(
+        PROJECT,
+        server.url,  # as `make run` wires them, retried sooner
+        retry_policy={"minimum_backoff": {"seconds": 1}, "maximum_backoff": {"seconds": 2}},
+    )
     receiver = Receiver()
     yield server, PublisherClient(), receiver
     receiver.close()
@@ -62,7 +73,7 @@ def eventually(check, timeout=45.0):
 def test_published_alert_opens_and_closes_an_incident(wired, seeded):
     server, publisher, _ = wired
     publish(publisher, "alerts", alert("0.ps-1", "open", service="auth"))
-    publish(publisher, "alerts", alert("0.ps-1", "open", service="auth"))       # sent twice
+    publish(publisher, "alerts", alert("0.ps-1", "open", service="auth"))  # sent twice
     assert eventually(lambda: incidents(seeded, alert_incident_id="0.ps-1"))
     number = incidents(seeded, alert_incident_id="0.ps-1")[0]["number"]
     text, out, _ = ask(server, "incident.list", service="auth")
@@ -76,8 +87,13 @@ def test_published_alert_opens_and_closes_an_incident(wired, seeded):
 
 def test_published_build_changes_deploy_latest(wired, seeded):
     server, publisher, _ = wired
-    publish(publisher, "builds", build(build_id="ps-b1", tag="v9.9.9", service="storefront"),
-            buildId="ps-b1", status="SUCCESS")
+    publish(
+        publisher,
+        "builds",
+        build(build_id="ps-b1", tag="v9.9.9", service="storefront"),
+        buildId="ps-b1",
+        status="SUCCESS",
+    )
     assert eventually(lambda: seeded.collection("deploys").document("build-ps-b1").get().exists)
     text, _, _ = ask(server, "deploy.latest", service="storefront")
     assert "Storefront v9.9.9 was deployed by Cloud Build" in text
@@ -89,9 +105,10 @@ def test_confirmed_page_arrives_once_despite_two_failures_and_redelivery(wired, 
     route_person(seeded, who, receiver.route("/slack/ps-flaky", "fail:2"))
     key, payload = confirm_page(server)
     assert eventually(lambda: receiver.delivered("/slack/ps-flaky") == 1, timeout=60)
-    publish(publisher, "pages", {"page": key}, page_id=key)                    # redelivered
-    assert eventually(lambda: len([e for e in server.log_entries()
-                                   if e.get("page") == key and e.get("outcome") == "duplicate"]) >= 1)
+    publish(publisher, "pages", {"page": key}, page_id=key)  # redelivered
+    assert eventually(
+        lambda: len([e for e in server.log_entries() if e.get("page") == key and e.get("outcome") == "duplicate"]) >= 1
+    )
     page = seeded.collection("pages").document(key).get().to_dict()
     assert page["status"] == "delivered" and page["published_at"] is not None
     assert [a["outcome"] for a in page["attempts"]] == ["failed", "failed", "delivered"]
@@ -105,7 +122,7 @@ def test_page_stored_but_not_published_is_picked_up_by_the_outbox(wired, pubsub,
     route_person(seeded, who, receiver.route("/chat/outbox", kind="chat"))
     cut_off = start_server({"PUBSUB_EMULATOR_HOST": "127.0.0.1:9", "PAGES_TOPIC": "pages"}, name="events-nopubsub")
     try:
-        key, payload = confirm_page(cut_off)                   # Pub/Sub unreachable: stays queued
+        key, payload = confirm_page(cut_off)  # Pub/Sub unreachable: stays queued
     finally:
         stop_server(cut_off)
     page = seeded.collection("pages").document(key).get().to_dict()
@@ -113,7 +130,7 @@ def test_page_stored_but_not_published_is_picked_up_by_the_outbox(wired, pubsub,
     response, log = push(server, "outbox", envelope({"tick": 1}))
     assert response.status_code == 200 and log["published"] == 1
     assert eventually(lambda: receiver.delivered("/chat/outbox") == 1)
-    response, log = push(server, "outbox", envelope({"tick": 2}))          # nothing left to publish
+    response, log = push(server, "outbox", envelope({"tick": 2}))  # nothing left to publish
     assert log["published"] == 0
     time.sleep(1)
     assert receiver.delivered("/chat/outbox") == 1
@@ -123,15 +140,19 @@ def test_burst_of_200_published_alerts_each_reflected_once(wired, seeded):
     server, publisher, _ = wired
     first = max(i["number"] for i in incidents(seeded)) + 1
     ids = [f"0.ps-burst{i:03d}" for i in range(200)]
-    futures = [publisher.publish(publisher.topic_path(PROJECT, "alerts"), json.dumps(alert(i, "open")).encode())
-               for i in ids]
-    futures += [publisher.publish(publisher.topic_path(PROJECT, "alerts"), json.dumps(alert(i, "open")).encode())
-                for i in ids[:20]]                                            # and some sent twice
+    futures = [
+        publisher.publish(publisher.topic_path(PROJECT, "alerts"), json.dumps(alert(i, "open")).encode()) for i in ids
+    ]
+    futures += [
+        publisher.publish(publisher.topic_path(PROJECT, "alerts"), json.dumps(alert(i, "open")).encode())
+        for i in ids[:20]
+    ]  # and some sent twice
     for future in futures:
         future.result(30)
 
     def made():
         return [i for i in incidents(seeded) if str(i.get("alert_incident_id", "")).startswith("0.ps-burst")]
+
     assert eventually(lambda: len(made()) >= 200, timeout=120), len(made())
     time.sleep(1)
     assert sorted(i["alert_incident_id"] for i in made()) == ids

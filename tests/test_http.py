@@ -1,5 +1,6 @@
 """The real functions-framework server on loopback: samples in, valid answers out; bad
 input refused with a JSON error; one structured log line per request."""
+
 import json
 
 import pytest
@@ -13,13 +14,17 @@ from conftest import ROOT, assert_valid_response, shared_fixture, shared_fixture
 @pytest.fixture(scope="module")
 def lab(emulator):
     """A server that also loads the misbehaving test intents."""
-    srv = start_server({"INTENT_PACKAGES": "intents,sample_intents",
-                        "PYTHONPATH": str(ROOT / "tests"), "DEADLINE_ES_S": "1.5"}, name="lab")
+    srv = start_server(
+        {"INTENT_PACKAGES": "intents,sample_intents", "PYTHONPATH": str(ROOT / "tests"), "DEADLINE_ES_S": "1.5"},
+        name="lab",
+    )
     yield srv
     stop_server(srv)
 
 
-@pytest.mark.parametrize("name", [n for n in shared_fixture_names("requests") if not n.startswith("es_v1")] or ["(none)"])
+@pytest.mark.parametrize(
+    "name", [n for n in shared_fixture_names("requests") if not n.startswith("es_v1")] or ["(none)"]
+)
 def test_shared_requests_get_valid_answers(server, name):
     if name == "(none)":
         pytest.skip("../shared/fixtures is not present outside the workplace")
@@ -35,7 +40,9 @@ def test_shared_requests_get_valid_answers(server, name):
 def test_shared_welcome_from_assistant_renders_payload_google(server):
     body = shared_fixture("requests", "es_v2_google_assistant_welcome_new_conversation.json")
     out = server.post(body).json()
-    assert out["payload"]["google"]["richResponse"]["items"][0]["simpleResponse"]["textToSpeech"].startswith("Hi, I'm Watchkeeper")
+    assert out["payload"]["google"]["richResponse"]["items"][0]["simpleResponse"]["textToSpeech"].startswith(
+        "Hi, I'm Watchkeeper"
+    )
     assert out["payload"]["google"]["richResponse"]["suggestions"]
 
 
@@ -82,7 +89,9 @@ BAD = [
 
 @pytest.mark.parametrize("method,path,data,content_type,status", BAD)
 def test_bad_input_gets_json_error_and_server_keeps_serving(server, method, path, data, content_type, status):
-    response = requests.request(method, server.url + path, data=data, headers={"Content-Type": content_type}, timeout=10)
+    response = requests.request(
+        method, server.url + path, data=data, headers={"Content-Type": content_type}, timeout=10
+    )
     assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error and "Traceback" not in response.text
@@ -100,6 +109,7 @@ def test_chunked_oversize_body_is_refused(server):
     def chunks():
         for _ in range(300):
             yield b"x" * 1024
+
     response = requests.post(server.url + "/", data=chunks(), headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == 413
 
@@ -113,6 +123,7 @@ def test_health_lists_intents_and_nothing_secret(server):
 
 
 # ---- failing handlers ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("dialect_name", ["es", "cx"])
 def test_raising_handler_apologises_and_logs_the_stack(lab, dialect_name):
@@ -142,20 +153,23 @@ def test_huge_handler_reply_is_cut_to_64k(lab):
 
 def test_slow_handler_answers_at_the_deadline(lab):
     import time
+
     started = time.monotonic()
     response, log = lab.traced_post(es_request("test.slow", params={"seconds": 5}))
     elapsed = time.monotonic() - started
     assert response.status_code == 200 and "taking too long" in response.text
-    assert elapsed < 1.5 + 1.5                  # budget + a busy machine's slack; the handler sleeps 5 s
+    assert elapsed < 1.5 + 1.5  # budget + a busy machine's slack; the handler sleeps 5 s
     assert log["outcome"] == "timeout" and log["timeout_stage"] == "handler"
 
 
 # ---- the log line and Server-Timing -----------------------------------------------------------
 
+
 def test_one_structured_log_line_per_request(server):
     body = es_request("welcome", session_id="secret-session-id", text="my private words")
-    response, log = server.traced_post(body, {"Authorization": "Bearer should-not-appear",
-                                              "traceparent": "00-ignored-ignored-01"})
+    response, log = server.traced_post(
+        body, {"Authorization": "Bearer should-not-appear", "traceparent": "00-ignored-ignored-01"}
+    )
     assert log["httpRequest"]["requestMethod"] == "POST" and log["httpRequest"]["status"] == 200
     assert log["httpRequest"]["latency"].endswith("s")
     assert log["logging.googleapis.com/trace"].startswith("projects/watchkeeper-test/traces/")

@@ -3,6 +3,7 @@
 Catalog checks read the .po files with Babel; the requests go through the real server and
 emulator, and every answer passes the strict schema checks.
 """
+
 import io
 import json
 import re
@@ -66,14 +67,34 @@ def test_placeholders_are_preserved(language):
         wanted = set().union(*(PLACEHOLDER.findall(i) for i in ids))
         for form in _forms(message):
             assert set(PLACEHOLDER.findall(form)) == wanted, (message.id, form)
-            form.format(**{name: "x" for name in wanted})            # and it still formats
+            form.format(**{name: "x" for name in wanted})  # and it still formats
 
 
-@pytest.mark.parametrize("code,chosen", [
-    ("en", "en"), ("en-us", "en"), ("en-GB", "en"), ("de", "de"), ("de-AT", "de"), ("de_CH", "de"),
-    ("pt-BR", "pt_BR"), ("pt-br", "pt_BR"), ("pt", "pt_BR"), ("pt-PT", "pt_BR"), ("fr-CA", "fr"), ("es-419", "es"),
-    ("ja", "ja"), ("ja-JP", "ja"), ("it", "en"), ("zh-CN", "en"), ("", "en"), ("  ", "en"), (None, "en"), (42, "en"),
-])
+@pytest.mark.parametrize(
+    "code,chosen",
+    [
+        ("en", "en"),
+        ("en-us", "en"),
+        ("en-GB", "en"),
+        ("de", "de"),
+        ("de-AT", "de"),
+        ("de_CH", "de"),
+        ("pt-BR", "pt_BR"),
+        ("pt-br", "pt_BR"),
+        ("pt", "pt_BR"),
+        ("pt-PT", "pt_BR"),
+        ("fr-CA", "fr"),
+        ("es-419", "es"),
+        ("ja", "ja"),
+        ("ja-JP", "ja"),
+        ("it", "en"),
+        ("zh-CN", "en"),
+        ("", "en"),
+        ("  ", "en"),
+        (None, "en"),
+        (42, "en"),
+    ],
+)
 def test_language_falls_back_from_region_to_language_to_english(code, chosen):
     assert i18n.negotiate(code) == chosen
 
@@ -93,12 +114,14 @@ def test_framework_sentences_are_translated():
 def test_formats_follow_the_language():
     import datetime as dt
 
-    starts = dt.datetime(2026, 1, 2, 8, 0, tzinfo=dt.timezone.utc)       # a Friday
+    starts = dt.datetime(2026, 1, 2, 8, 0, tzinfo=dt.timezone.utc)  # a Friday
     ends = starts + dt.timedelta(days=1)
     now = starts + dt.timedelta(minutes=50)
-    expected = {"en": ("Fri 09:00 to Sat 09:00 CET", "50 minutes ago", "a, b, or c", "99.9%"),
-                "de": ("Fr., 09:00 bis Sa., 09:00 CET", "vor 50 Minuten", "a, b oder c", "99,9\xa0%"),
-                "ja": ("9:00 (金)～9:00 (土) CET", "50 分前", "a、b、またはc", "99.9%")}
+    expected = {
+        "en": ("Fri 09:00 to Sat 09:00 CET", "50 minutes ago", "a, b, or c", "99.9%"),
+        "de": ("Fr., 09:00 bis Sa., 09:00 CET", "vor 50 Minuten", "a, b oder c", "99,9\xa0%"),
+        "ja": ("9:00 (金)～9:00 (土) CET", "50 分前", "a、b、またはc", "99.9%"),
+    }
     for language, (window, ago, options, percent) in expected.items():
         i18n.use(language)
         try:
@@ -113,12 +136,25 @@ def test_formats_follow_the_language():
 # ---- through the webhook -------------------------------------------------------------------
 
 REQUESTS = [
-    ("welcome", {}), ("help", {}), ("fallback", {}), ("webhook.health", {}),
-    ("oncall.current", {"service": "payments"}), ("oncall.current", {}), ("oncall.current", {"service": "paymnts"}),
-    ("service.status", {"service": "checkout"}), ("incident.list", {}), ("deploy.latest", {"service": "nothing-here"}),
-    ("incident.acknowledge", {"number": 46}), ("incident.resolve", {"number": 46}), ("incident.resolve", {"number": 999}),
-    ("deploy.latest", {"service": "checkout"}), ("oncall.page", {"service": "checkout", "message": "db down"}),
-    ("oncall.page.confirm", {}), ("oncall.page.cancel", {}), ("page.status", {}), ("page.status", {"person": "Tom"}),
+    ("welcome", {}),
+    ("help", {}),
+    ("fallback", {}),
+    ("webhook.health", {}),
+    ("oncall.current", {"service": "payments"}),
+    ("oncall.current", {}),
+    ("oncall.current", {"service": "paymnts"}),
+    ("service.status", {"service": "checkout"}),
+    ("incident.list", {}),
+    ("deploy.latest", {"service": "nothing-here"}),
+    ("incident.acknowledge", {"number": 46}),
+    ("incident.resolve", {"number": 46}),
+    ("incident.resolve", {"number": 999}),
+    ("deploy.latest", {"service": "checkout"}),
+    ("oncall.page", {"service": "checkout", "message": "db down"}),
+    ("oncall.page.confirm", {}),
+    ("oncall.page.cancel", {}),
+    ("page.status", {}),
+    ("page.status", {"person": "Tom"}),
 ]
 
 
@@ -141,8 +177,15 @@ def _ask(server, intent, params, language, dialect_name):
 def english_sentences():
     """Every English sentence without placeholders that a translation changes (what must
     never appear in a translated answer)."""
-    return sorted({m.id for m in catalogs.extract() if isinstance(m.id, str) and m.id
-                   and not PLACEHOLDER.search(m.id) and len(m.id) > 12}, key=len, reverse=True)
+    return sorted(
+        {
+            m.id
+            for m in catalogs.extract()
+            if isinstance(m.id, str) and m.id and not PLACEHOLDER.search(m.id) and len(m.id) > 12
+        },
+        key=len,
+        reverse=True,
+    )
 
 
 @pytest.mark.parametrize("code", ["de-DE", "fr", "es", "pt-BR", "ja"])
@@ -202,21 +245,29 @@ def test_crash_apology_in_the_callers_language(monkeypatch, setenv, dialect_name
 
     def broken(reply, turn):
         raise KeyError("renderer bug")
+
     monkeypatch.setattr(dialect, "render", broken)
     monkeypatch.setattr(fit, "_rendered", type(fit._rendered)())
-    request = Request(EnvironBuilder(method="POST", path="/", data=json.dumps(build("welcome", language="pt-BR")),
-                                     content_type="application/json").get_environ())
+    request = Request(
+        EnvironBuilder(
+            method="POST",
+            path="/",
+            data=json.dumps(build("welcome", language="pt-BR")),
+            content_type="application/json",
+        ).get_environ()
+    )
     try:
-        result: Any = main.webhook(request)       # functions-framework's decorator erases the type
+        result: Any = main.webhook(request)  # functions-framework's decorator erases the type
         body, status, _ = result
     finally:
-        i18n.use("")                      # this process goes on with other tests, in English
+        i18n.use("")  # this process goes on with other tests, in English
     assert status == 200
     assert_valid_response(json.loads(body), dialect_name)
     assert "Desculpe, algo deu errado do meu lado." in body.decode()
 
 
 # ---- phrases and synonyms per language, in both exports ----------------------------------
+
 
 def test_phrases_and_synonyms_per_language_in_the_es_export():
     app.load_for_command_line()
@@ -228,8 +279,12 @@ def test_phrases_and_synonyms_per_language_in_the_es_export():
         assert f"intents/oncall.current_usersays_{code}.json" in names
         assert f"entities/severity_entries_{code}.json" in names
     says = json.loads(archive.read("intents/oncall.current_usersays_de.json"))
-    assert says[0]["lang"] == "de" and says[0]["data"][1] == {"text": "payments", "alias": "service",
-                                                               "meta": "@service", "userDefined": True}
+    assert says[0]["lang"] == "de" and says[0]["data"][1] == {
+        "text": "payments",
+        "alias": "service",
+        "meta": "@service",
+        "userDefined": True,
+    }
     severity = {e["value"]: e["synonyms"] for e in json.loads(archive.read("entities/severity_entries_de.json"))}
     assert "kritisch" in severity["1"] and "sev 1" in severity["1"]
     prompts = json.loads(archive.read("intents/oncall.current.json"))["responses"][0]["parameters"][0]["prompts"]
@@ -242,7 +297,9 @@ def test_phrases_synonyms_and_prompts_per_language_in_the_cx_export():
     agent = files["agent.json"]
     assert agent["defaultLanguageCode"] == "en" and "pt-br" in agent["supportedLanguageCodes"]
     phrases = files["intents/oncall.current/trainingPhrases/pt-br.json"]["trainingPhrases"]
-    assert phrases[0]["languageCode"] == "pt-br" and {"text": "payments", "parameterId": "service"} in phrases[0]["parts"]
+    assert (
+        phrases[0]["languageCode"] == "pt-br" and {"text": "payments", "parameterId": "service"} in phrases[0]["parts"]
+    )
     assert "intents/Default Welcome Intent/trainingPhrases/ja.json" in files
     entries = {e["value"]: e["synonyms"] for e in files["entityTypes/severity/entities/ja.json"]["entities"]}
     assert "緊急" in entries["1"]
@@ -253,11 +310,14 @@ def test_phrases_synonyms_and_prompts_per_language_in_the_cx_export():
 
 # ---- the latency report --------------------------------------------------------------------
 
+
 def test_latency_report_groups_by_language():
-    lines = [{"latency_ms": 10, "intent": "welcome", "language": "de-DE", "outcome": "ok"},
-             {"latency_ms": 30, "intent": "welcome", "language": "de-de", "outcome": "ok"},
-             {"latency_ms": 20, "intent": "help", "language": "pt-BR", "outcome": "ok"},
-             {"latency_ms": 5, "intent": "help", "outcome": "ok"}]
+    lines = [
+        {"latency_ms": 10, "intent": "welcome", "language": "de-DE", "outcome": "ok"},
+        {"latency_ms": 30, "intent": "welcome", "language": "de-de", "outcome": "ok"},
+        {"latency_ms": 20, "intent": "help", "language": "pt-BR", "outcome": "ok"},
+        {"latency_ms": 5, "intent": "help", "outcome": "ok"},
+    ]
     stats = report.summarize(lines, by="language")
     assert set(stats) == {"de-de", "pt-br", "(none)", "ALL"}
     assert sorted(stats["de-de"].latencies) == [10, 30]

@@ -1,4 +1,5 @@
 """Watchkeeper's intents through the real webhook against the Firestore emulator."""
+
 import concurrent.futures as futures
 import datetime as dt
 import uuid
@@ -32,6 +33,7 @@ def chips(out):
 
 # ---- on-call ---------------------------------------------------------------------------------------
 
+
 def _own_shift(db, team: str, primary: str, secondary: str, zone: str) -> tuple[dt.datetime, dt.datetime]:
     """Replace the team's rotation with one shift of ours covering now; returns its window."""
     from google.cloud.firestore_v1 import FieldFilter
@@ -40,16 +42,24 @@ def _own_shift(db, team: str, primary: str, secondary: str, zone: str) -> tuple[
         doc.reference.delete()
     starts = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) - dt.timedelta(hours=3)
     ends = starts + dt.timedelta(hours=24)
-    db.collection("shifts").document(f"{team}-test").set({
-        "team": team, "starts": starts, "ends": ends,
-        "primary": {"name": primary, "timezone": zone}, "secondary": {"name": secondary, "timezone": zone}})
+    db.collection("shifts").document(f"{team}-test").set(
+        {
+            "team": team,
+            "starts": starts,
+            "ends": ends,
+            "primary": {"name": primary, "timezone": zone},
+            "secondary": {"name": secondary, "timezone": zone},
+        }
+    )
     return starts, ends
 
 
-@pytest.mark.parametrize("name", ["payments", "PAYMENTS", "billing", "Payments API", "the payments squad", "money team"])
+@pytest.mark.parametrize(
+    "name", ["payments", "PAYMENTS", "billing", "Payments API", "the payments squad", "money team"]
+)
 def test_oncall_current_by_id_alias_or_team(server, seeded, name):
     starts, ends = _own_shift(seeded, "payments-team", "Primrose Test", "Secundo Test", "Asia/Kolkata")
-    ist = dt.timedelta(hours=5, minutes=30)          # Kolkata: UTC+05:30 all year, no DST
+    ist = dt.timedelta(hours=5, minutes=30)  # Kolkata: UTC+05:30 all year, no DST
     window = f"{starts + ist:%a %H:%M} to {ends + ist:%a %H:%M} IST"
     text, out, log = ask(server, "oncall.current", service=name)
     assert text.startswith("Primrose Test is on call for "), text
@@ -82,31 +92,34 @@ def test_current_shift_with_overlaps_nested_cover_and_gaps(seeded):
     team = "overlap-team"
     at = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
     hour = dt.timedelta(hours=1)
-    shifts = {"night": (at - 20 * hour, at - 10 * hour),             # over: a gap until "long"
-              "long": (at - 2 * hour, at + 22 * hour),               # covers `at`...
-              "cover-1": (at + hour, at + 2 * hour),                 # ...with covers nested in it
-              "cover-2": (at + 3 * hour, at + 4 * hour),             # that end before it does
-              "cover-3": (at + 5 * hour, at + 6 * hour),
-              "cover-4": (at + 7 * hour, at + 8 * hour),
-              "handover": (at + 21 * hour, at + 40 * hour)}          # overlaps the end of "long"
+    shifts = {
+        "night": (at - 20 * hour, at - 10 * hour),  # over: a gap until "long"
+        "long": (at - 2 * hour, at + 22 * hour),  # covers `at`...
+        "cover-1": (at + hour, at + 2 * hour),  # ...with covers nested in it
+        "cover-2": (at + 3 * hour, at + 4 * hour),  # that end before it does
+        "cover-3": (at + 5 * hour, at + 6 * hour),
+        "cover-4": (at + 7 * hour, at + 8 * hour),
+        "handover": (at + 21 * hour, at + 40 * hour),
+    }  # overlaps the end of "long"
     for doc in seeded.collection("shifts").where(filter=FieldFilter("team", "==", team)).stream():
         doc.reference.delete()
     for name, (starts, ends) in shifts.items():
         seeded.collection("shifts").document(f"{team}-{name}").set(
-            {"team": team, "starts": starts, "ends": ends, "primary": {"name": name, "timezone": "UTC"}})
+            {"team": team, "starts": starts, "ends": ends, "primary": {"name": name, "timezone": "UTC"}}
+        )
 
     def who(moment):
         shift = shift_store.current_shift(team, moment)
         return shift and shift.primary["name"]
 
-    assert who(at) == "long"                              # behind four nested covers ending sooner
-    assert who(at + 90 * dt.timedelta(minutes=1)) == "cover-1"      # inside a cover: it ends first
-    assert who(at + 21.5 * hour) == "long"                # hand-over: both cover, "long" ends first
-    assert who(at + 22 * hour) == "handover"              # "long" has ended at that instant
-    assert who(at - 5 * hour) is None                     # the gap after "night"
-    assert who(at - 2 * hour - dt.timedelta(seconds=1)) is None     # "long" not started yet
-    assert who(at - 2 * hour) == "long"                   # starts inclusive, ends exclusive
-    assert who(at + 40 * hour) is None                    # the rotation has run out
+    assert who(at) == "long"  # behind four nested covers ending sooner
+    assert who(at + 90 * dt.timedelta(minutes=1)) == "cover-1"  # inside a cover: it ends first
+    assert who(at + 21.5 * hour) == "long"  # hand-over: both cover, "long" ends first
+    assert who(at + 22 * hour) == "handover"  # "long" has ended at that instant
+    assert who(at - 5 * hour) is None  # the gap after "night"
+    assert who(at - 2 * hour - dt.timedelta(seconds=1)) is None  # "long" not started yet
+    assert who(at - 2 * hour) == "long"  # starts inclusive, ends exclusive
+    assert who(at + 40 * hour) is None  # the rotation has run out
 
 
 def test_oncall_unknown_service_suggests_close_matches(server, seeded):
@@ -132,6 +145,7 @@ def test_oncall_gap_in_rotation(emulator, seeded):
 
 
 # ---- service status, deploys -----------------------------------------------------------------------
+
 
 def test_service_status_card(server, seeded):
     text, out, _ = ask(server, "service.status", service="checkout")
@@ -166,11 +180,12 @@ def test_deploy_latest(server, seeded):
 
 # ---- incidents --------------------------------------------------------------------------------------
 
+
 def test_incident_list_order_limit_and_chip(server, seeded):
     text, out, log = ask(server, "incident.list")
     lst = next(m["text"]["text"][0] for m in out["fulfillmentMessages"][1:] if "text" in m)
     numbers = [line.split()[1] for line in lst.splitlines()[1:]]
-    assert numbers == ["#43", "#42", "#45", "#41", "#44"]   # sev 1 oldest first, then sev 2 ...
+    assert numbers == ["#43", "#42", "#45", "#41", "#44"]  # sev 1 oldest first, then sev 2 ...
     assert "The most urgent is #43" in text
     assert "Acknowledge incident 42" in chips(out)
     assert log["firestore_rpcs"] >= 1
@@ -207,12 +222,16 @@ def test_acknowledge_unknown_and_invalid(server, seeded):
 
 def test_acknowledge_race_exactly_one_wins(server, seeded, emulator):
     if emulator.weak:
-        pytest.skip("the npm fallback emulator ignores update-time preconditions and has no transaction isolation, so a race cannot be judged on it")
+        pytest.skip(
+            "the npm fallback emulator ignores update-time preconditions and has no transaction "
+            "isolation, so a race cannot be judged on it"
+        )
     callers = 12
 
     def ack(i):
-        body = es_request("incident.acknowledge", params={"number": 44},
-                          source="slack", payload={"data": {"user": f"U{i:03d}"}})
+        body = es_request(
+            "incident.acknowledge", params={"number": 44}, source="slack", payload={"data": {"user": f"U{i:03d}"}}
+        )
         return i, server.post(body).json()["fulfillmentText"]
 
     with futures.ThreadPoolExecutor(callers) as pool:
@@ -227,12 +246,17 @@ def test_acknowledge_race_exactly_one_wins(server, seeded, emulator):
 
 # ---- paging: confirm, cancel, idempotent -------------------------------------------------------------
 
+
 def _page_turns(server, dialect_name="es"):
     session = uuid.uuid4().hex
     if dialect_name == "es":
-        first = es_request("oncall.page", params={"service": "checkout", "message": "database is down"}, session_id=session)
+        first = es_request(
+            "oncall.page", params={"service": "checkout", "message": "database is down"}, session_id=session
+        )
     else:
-        first = cx_request("oncall.page", params={"service": "checkout", "message": "database is down"}, session_id=session)
+        first = cx_request(
+            "oncall.page", params={"service": "checkout", "message": "database is down"}, session_id=session
+        )
     out = server.post(first).json()
     return session, out
 
@@ -242,17 +266,21 @@ def test_page_asks_then_yes_creates_one_page(server, seeded):
     assert "database is down" in out["fulfillmentText"] and "Yes" in chips(out)
     ctx = out["outputContexts"][0]
     assert ctx["name"].endswith(f"/sessions/{session}/contexts/page-pending") and ctx["lifespanCount"] == 2
-    confirm = es_request("oncall.page.confirm", text="yes", session_id=session,
-                         contexts=[{"name": "page-pending", "lifespanCount": 1, "parameters": ctx["parameters"]}])
+    confirm = es_request(
+        "oncall.page.confirm",
+        text="yes",
+        session_id=session,
+        contexts=[{"name": "page-pending", "lifespanCount": 1, "parameters": ctx["parameters"]}],
+    )
     first = server.post(confirm).json()
     assert first["fulfillmentText"].startswith("Paged ")
     assert first["outputContexts"][0]["lifespanCount"] == 0
-    again = server.post(confirm).json()                     # Dialogflow redelivers the same turn
+    again = server.post(confirm).json()  # Dialogflow redelivers the same turn
     assert "already sent" in again["fulfillmentText"]
     pages = [d.to_dict() for d in seeded.collection("pages").stream()]
     assert len(pages) == 1 and pages[0]["message"] == "database is down" and pages[0]["service"] == "checkout"
     assert pages[0]["turn"] == confirm["responseId"]
-    assert pages[0]["expires_at"] - pages[0]["created_at"] == page_outbox.PAGE_RETENTION   # the TTL policy's field
+    assert pages[0]["expires_at"] - pages[0]["created_at"] == page_outbox.PAGE_RETENTION  # the TTL policy's field
 
 
 def test_page_cx_flow_remembers_in_one_session_parameter(server, seeded):
@@ -266,7 +294,7 @@ def test_page_cx_flow_remembers_in_one_session_parameter(server, seeded):
     assert "Paged" in done["fulfillmentResponse"]["messages"][0]["text"]["text"][0]
     assert done["sessionInfo"]["parameters"] == {"page_pending": None}
     assert len(list(seeded.collection("pages").stream())) == 1
-    assert _cx_context_warnings(server) == warnings_before == 0        # no ES context on a CX turn
+    assert _cx_context_warnings(server) == warnings_before == 0  # no ES context on a CX turn
 
 
 def _cx_context_warnings(server) -> int:
@@ -281,8 +309,12 @@ def test_page_es_flow_remembers_in_one_context(server, seeded):
 
 def test_page_no_cancels_and_yes_without_pending(server, seeded):
     session, out = _page_turns(server)
-    cancel = es_request("oncall.page.cancel", text="no", session_id=session,
-                        contexts=[{"name": "page-pending", "parameters": out["outputContexts"][0]["parameters"]}])
+    cancel = es_request(
+        "oncall.page.cancel",
+        text="no",
+        session_id=session,
+        contexts=[{"name": "page-pending", "parameters": out["outputContexts"][0]["parameters"]}],
+    )
     assert server.post(cancel).json()["fulfillmentText"] == "OK, I won't page anyone."
     orphan = server.post(es_request("oncall.page.confirm", text="yes")).json()
     assert "no page waiting" in orphan["fulfillmentText"]
@@ -290,6 +322,7 @@ def test_page_no_cancels_and_yes_without_pending(server, seeded):
 
 
 # ---- the small ones ------------------------------------------------------------------------------------
+
 
 def test_welcome_help_fallback_have_chips(server):
     for intent in ("welcome", "help", "Default Fallback Intent"):
@@ -307,18 +340,18 @@ def test_webhook_health_reports_recent_latency(server):
 
 MINIMUM_RPCS = {
     ("welcome", ()): 0,
-    ("oncall.current", (("service", "payments"),)): 1,       # one query for the shift
-    ("service.status", (("service", "checkout"),)): 2,       # the service document + a count
+    ("oncall.current", (("service", "payments"),)): 1,  # one query for the shift
+    ("service.status", (("service", "checkout"),)): 2,  # the service document + a count
     ("incident.list", ()): 1,
     ("deploy.latest", (("service", "checkout"),)): 1,
     ("oncall.page", (("service", "checkout"),)): 1,
-    ("incident.acknowledge", (("number", 46),)): 2,          # read, conditional write
+    ("incident.acknowledge", (("number", 46),)): 2,  # read, conditional write
 }
 
 
 @pytest.mark.parametrize("intent,params", list(MINIMUM_RPCS))
 def test_firestore_round_trips_per_intent(server, seeded, intent, params):
-    ask(server, "oncall.current", service="payments")        # warms the service directory cache
+    ask(server, "oncall.current", service="payments")  # warms the service directory cache
     _, _, log = ask(server, intent, **dict(params))
     assert log["firestore_rpcs"] == MINIMUM_RPCS[(intent, params)], log
     if log["firestore_rpcs"]:

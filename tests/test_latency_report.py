@@ -1,4 +1,5 @@
 """`python -m fulfillment latency-report` on real captured logs."""
+
 import gzip
 import json
 import random
@@ -52,15 +53,27 @@ def test_report_from_a_local_capture(server, seeded, tmp_path):
 def test_cli_gcloud_json_array_gzipped_with_plot(server, seeded, tmp_path):
     path = _capture(server, tmp_path)
     ours = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
-    wrapped = [{"jsonPayload": {k: v for k, v in e.items() if k not in ("httpRequest", "severity")},
-                "httpRequest": e.get("httpRequest"), "severity": e.get("severity"),
-                "logName": "projects/p/logs/run.googleapis.com%2Fstdout"} for e in ours if "latency_ms" in e]
+    wrapped = [
+        {
+            "jsonPayload": {k: v for k, v in e.items() if k not in ("httpRequest", "severity")},
+            "httpRequest": e.get("httpRequest"),
+            "severity": e.get("severity"),
+            "logName": "projects/p/logs/run.googleapis.com%2Fstdout",
+        }
+        for e in ours
+        if "latency_ms" in e
+    ]
     gz = tmp_path / "gcloud.json.gz"
     with gzip.open(gz, "wt") as f:
         json.dump(wrapped, f, indent=2)
     png = tmp_path / "latency.png"
-    result = subprocess.run([sys.executable, "-m", "fulfillment", "latency-report", str(gz), "--slo", "99:1000",
-                             "--plot", str(png)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "fulfillment", "latency-report", str(gz), "--slo", "99:1000", "--plot", str(png)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["intent", "count", "p50"] and "budget (99%)" in lines[0]

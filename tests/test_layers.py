@@ -1,6 +1,7 @@
 """Who may import whom (DESIGN.md, "Layers"): the framework never imports or names the app,
 the HTTP door never loads a dialect, the request path never loads the tools, and the app uses
 only the framework's public surface."""
+
 import ast
 from pathlib import Path
 
@@ -46,8 +47,12 @@ def _imports(path: Path) -> list[tuple[str, list[str]]]:
 
 
 def test_the_framework_never_imports_the_app():
-    offenders = [f"{path.name}: {module}" for path in FRAMEWORK for module, _ in _imports(path)
-                 if module.split(".")[0] in APP_PACKAGES]
+    offenders = [
+        f"{path.name}: {module}"
+        for path in FRAMEWORK
+        for module, _ in _imports(path)
+        if module.split(".")[0] in APP_PACKAGES
+    ]
     assert len(FRAMEWORK) > 20 and not offenders, offenders
 
 
@@ -92,8 +97,13 @@ def test_the_http_door_loads_no_dialect(door):
 @pytest.mark.parametrize("entry", ["fulfillment.webhook", "fulfillment", "main"])
 def test_the_request_path_never_loads_the_tools(entry):
     """The deployed function imports only what it serves with: cold start is user-visible."""
-    reached = _framework_deps(entry) if entry != "main" else set().union(
-        *(_framework_deps(m) | {m} for m, _ in _imports(ROOT / "main.py") if m.startswith("fulfillment")))
+    reached = (
+        _framework_deps(entry)
+        if entry != "main"
+        else set().union(
+            *(_framework_deps(m) | {m} for m, _ in _imports(ROOT / "main.py") if m.startswith("fulfillment"))
+        )
+    )
     assert "fulfillment.deadline" in reached or entry == "fulfillment"
     assert not {m for m in reached if m.startswith(TOOLS)}, sorted(m for m in reached if m.startswith(TOOLS))
 
@@ -101,8 +111,7 @@ def test_the_request_path_never_loads_the_tools(entry):
 def test_the_app_uses_only_the_frameworks_public_surface():
     public = set(fulfillment.__all__) | set(fulfillment.PUBLIC_MODULES)
     offenders = []
-    for path in [*(ROOT / "intents").rglob("*.py"), *(ROOT / "events").rglob("*.py"),
-                 *(ROOT / "oncall").rglob("*.py")]:
+    for path in [*(ROOT / "intents").rglob("*.py"), *(ROOT / "events").rglob("*.py"), *(ROOT / "oncall").rglob("*.py")]:
         for module, names in _imports(path):
             parts = module.split(".")
             if parts[0] != "fulfillment":

@@ -1,4 +1,5 @@
 """The Cloud Monitoring definitions read what the code actually logs."""
+
 import json
 import re
 import subprocess
@@ -48,7 +49,7 @@ def test_metric_fields_exist_in_a_real_log_line(server):
 
 
 def test_slo_alert_and_dashboard_point_at_the_metric():
-    metric_type = f'logging.googleapis.com/user/{METRIC["name"]}'
+    metric_type = f"logging.googleapis.com/user/{METRIC['name']}"
     slo = json.loads((MONITORING / "slo.json").read_text())
     assert metric_type in slo["serviceLevelIndicator"]["requestBased"]["distributionCut"]["distributionFilter"]
     alert = json.loads((MONITORING / "burn_rate_alert.json").read_text())
@@ -72,13 +73,13 @@ def test_outcomes_documented_in_the_metric_match_the_code():
 def test_requests_counter_matches_the_latency_metric_and_counts():
     counter = yaml.safe_load((MONITORING / "requests_metric.yaml").read_text())
     assert counter["metricDescriptor"]["valueType"] == "INT64" and counter["metricDescriptor"]["metricKind"] == "DELTA"
-    assert "valueExtractor" not in counter and "bucketOptions" not in counter       # a counter: one per log line
+    assert "valueExtractor" not in counter and "bucketOptions" not in counter  # a counter: one per log line
     assert counter["filter"] == METRIC["filter"] and counter["labelExtractors"] == METRIC["labelExtractors"]
     dashboard = json.loads((MONITORING / "dashboard.json").read_text())
     tile = next(t for t in dashboard["mosaicLayout"]["tiles"] if "outcome" in t["widget"]["title"])
     query = tile["widget"]["xyChart"]["dataSets"][0]["timeSeriesQuery"]["timeSeriesFilter"]
-    assert f'user/{counter["name"]}' in query["filter"]
-    assert query["aggregation"]["crossSeriesReducer"] == "REDUCE_SUM"             # sums requests, not points
+    assert f"user/{counter['name']}" in query["filter"]
+    assert query["aggregation"]["crossSeriesReducer"] == "REDUCE_SUM"  # sums requests, not points
 
 
 def test_slo_leaves_out_rejected_callers():
@@ -92,6 +93,7 @@ def test_slo_leaves_out_rejected_callers():
 
 class _MonitoringApi(BaseHTTPRequestHandler):
     """Just enough of the Monitoring REST API: objects by path, 404 until created, lists."""
+
     store: dict = {}
     calls: list = []
 
@@ -143,27 +145,43 @@ def test_apply_creates_once_then_updates(tmp_path):
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _MonitoringApi)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     fake = Fake(tmp_path)
-    env = {**fake.env(), "PATH": fake.image("gcr.io/google.com/cloudsdktool/google-cloud-cli:slim"),
-           "MONITORING_API": f"http://127.0.0.1:{httpd.server_port}", "FAKE_GCLOUD_PROJECT": "p1"}
+    env = {
+        **fake.env(),
+        "PATH": fake.image("gcr.io/google.com/cloudsdktool/google-cloud-cli:slim"),
+        "MONITORING_API": f"http://127.0.0.1:{httpd.server_port}",
+        "FAKE_GCLOUD_PROJECT": "p1",
+    }
     channel = "projects/p1/notificationChannels/42"
-    run = lambda: subprocess.run([sys.executable, str(MONITORING / "apply.py"), "--project=p1",  # noqa: E731
-                                  f"--notification-channel={channel}"], env=env, capture_output=True, text=True,
-                                 timeout=120)
+    run = lambda: subprocess.run(  # noqa: E731
+        [
+            sys.executable,
+            str(MONITORING / "apply.py"),
+            "--project=p1",
+            f"--notification-channel={channel}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     try:
         first = run()
         assert first.returncode == 0, first.stderr
         posts = [c for c in _MonitoringApi.calls if c[0] == "POST"]
-        assert len(posts) == 4                                  # service, SLO, alert, dashboard
+        assert len(posts) == 4  # service, SLO, alert, dashboard
         second = run()
         assert second.returncode == 0, second.stderr
     finally:
         httpd.shutdown()
-    assert [c for c in _MonitoringApi.calls if c[0] == "POST"] == posts        # nothing created twice
+    assert [c for c in _MonitoringApi.calls if c[0] == "POST"] == posts  # nothing created twice
     assert sum(c[0] == "PATCH" for c in _MonitoringApi.calls) == 4
     alert = next(c[2] for c in posts if c[1].endswith("/alertPolicies"))
     assert alert["notificationChannels"] == [channel]
-    assert all("serviceLevelObjectives/latency-99-1000ms" in c["conditionThreshold"]["filter"] and
-               '"projects/p1/services/' in c["conditionThreshold"]["filter"] for c in alert["conditions"])
+    assert all(
+        "serviceLevelObjectives/latency-99-1000ms" in c["conditionThreshold"]["filter"]
+        and '"projects/p1/services/' in c["conditionThreshold"]["filter"]
+        for c in alert["conditions"]
+    )
     gcloud_calls = [c["argv"] for c in fake.calls()]
     verbs = [c[2] for c in gcloud_calls if c[:2] == ["logging", "metrics"]]
     assert verbs == ["describe", "create", "describe", "create", "describe", "update", "describe", "update"]

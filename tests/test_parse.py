@@ -1,4 +1,5 @@
 """Parsing ES and CX webhook bodies into a Turn, including the messy ones real traffic has."""
+
 import pytest
 
 from fulfillment.cli.simulate import cx_request, es_request
@@ -10,12 +11,16 @@ from conftest import shared_fixture, shared_fixture_names
 
 # ---- ES sessions and contexts ---------------------------------------------------------------
 
-@pytest.mark.parametrize("session,expected_id", [
-    ("projects/p1/agent/sessions/abc", "abc"),
-    ("projects/p1/locations/europe-west1/agent/sessions/s-9", "s-9"),
-    ("projects/p1/agent/environments/prod/users/-/sessions/xyz", "xyz"),
-    ("projects/agent/agent/sessions/dfMessenger-123:456", "dfMessenger-123:456"),
-])
+
+@pytest.mark.parametrize(
+    "session,expected_id",
+    [
+        ("projects/p1/agent/sessions/abc", "abc"),
+        ("projects/p1/locations/europe-west1/agent/sessions/s-9", "s-9"),
+        ("projects/p1/agent/environments/prod/users/-/sessions/xyz", "xyz"),
+        ("projects/agent/agent/sessions/dfMessenger-123:456", "dfMessenger-123:456"),
+    ],
+)
 def test_es_session_forms(session, expected_id):
     body = es_request("welcome", session_path=session, contexts=[{"name": "ctx-a", "parameters": {"x": 1}}])
     turn = dialect.parse(body)
@@ -34,12 +39,16 @@ def test_es_session_recovered_from_contexts_when_missing():
 
 
 def test_es_parameters_merge_query_over_contexts_and_keep_originals_apart():
-    body = es_request("x", params={"service": "payments"},
-                      contexts=[{"name": "c1", "parameters": {"service": "checkout", "team": "platform",
-                                                              "team.original": "the platform"}}])
+    body = es_request(
+        "x",
+        params={"service": "payments"},
+        contexts=[
+            {"name": "c1", "parameters": {"service": "checkout", "team": "platform", "team.original": "the platform"}}
+        ],
+    )
     turn = dialect.parse(body)
-    assert turn.param("service") == "payments"          # the query wins
-    assert turn.param("team") == "platform"              # contexts fill gaps
+    assert turn.param("service") == "payments"  # the query wins
+    assert turn.param("team") == "platform"  # contexts fill gaps
     assert turn.original["team"] == "the platform"
     assert "team.original" not in turn.parameters
 
@@ -62,24 +71,35 @@ def test_es_context_without_lifespan_and_string_lifespan():
     body["queryResult"]["outputContexts"] = [
         {"name": body["session"] + "/contexts/A"},
         {"name": body["session"] + "/contexts/b", "lifespanCount": "3"},
-        {"bogus": True}, "not-a-context"]
+        {"bogus": True},
+        "not-a-context",
+    ]
     turn = dialect.parse(body)
     a, b = turn.context("a"), turn.context("B")
     assert a is not None and a.lifespan is None
     assert b is not None and b.lifespan == 3
 
 
-@pytest.mark.parametrize("original,surface,caller", [
-    ({"source": "google", "payload": {"user": {"userId": "U1"}, "conversation": {}, "inputs": []}},
-     "google_assistant", "google_assistant:U1"),
-    ({"payload": {"source": "slack_testbot", "data": {"user": "U2URF86K1"}}}, "slack", "slack:U2URF86K1"),
-    ({"source": "telegram", "payload": {"data": {"message": {"from": {"id": 99}}}}}, "telegram", "telegram:99"),
-    ({"source": "GOOGLE_TELEPHONY", "payload": {"telephony": {"caller_id": "+15550100"}}}, "telephony",
-     "telephony:+15550100"),
-    ({"payload": {"telephony": {"caller_id": "+15550101"}}}, "telephony", "telephony:+15550101"),
-    ({"source": "DIALOGFLOW_MESSENGER", "payload": {}}, "messenger", ""),
-    ({}, "console", ""),
-])
+@pytest.mark.parametrize(
+    "original,surface,caller",
+    [
+        (
+            {"source": "google", "payload": {"user": {"userId": "U1"}, "conversation": {}, "inputs": []}},
+            "google_assistant",
+            "google_assistant:U1",
+        ),
+        ({"payload": {"source": "slack_testbot", "data": {"user": "U2URF86K1"}}}, "slack", "slack:U2URF86K1"),
+        ({"source": "telegram", "payload": {"data": {"message": {"from": {"id": 99}}}}}, "telegram", "telegram:99"),
+        (
+            {"source": "GOOGLE_TELEPHONY", "payload": {"telephony": {"caller_id": "+15550100"}}},
+            "telephony",
+            "telephony:+15550100",
+        ),
+        ({"payload": {"telephony": {"caller_id": "+15550101"}}}, "telephony", "telephony:+15550101"),
+        ({"source": "DIALOGFLOW_MESSENGER", "payload": {}}, "messenger", ""),
+        ({}, "console", ""),
+    ],
+)
 def test_es_surfaces_and_caller(original, surface, caller):
     body = es_request("welcome", session_id="sess-1")
     body["originalDetectIntentRequest"] = original
@@ -98,8 +118,9 @@ def test_es_v1_is_refused_with_a_clear_message():
         dialect.parse({"id": "1", "lang": "en", "result": {"parameters": {}}, "sessionId": "s"})
 
 
-@pytest.mark.parametrize("body", [[], "text", 3, {}, {"hello": 1}, {"queryResult": "x"},
-                                  {"sessionInfo": "x", "fulfillmentInfo": {}}])
+@pytest.mark.parametrize(
+    "body", [[], "text", 3, {}, {"hello": 1}, {"queryResult": "x"}, {"sessionInfo": "x", "fulfillmentInfo": {}}]
+)
 def test_not_dialogflow_is_refused(body):
     with pytest.raises(Refusal):
         dialect.parse(body)
@@ -107,15 +128,27 @@ def test_not_dialogflow_is_refused(body):
 
 # ---- CX ------------------------------------------------------------------------------------
 
+
 def test_cx_tag_params_session_and_snake_case():
-    body = {"detect_intent_response_id": "r1",
-            "session_info": {"session": "projects/p/locations/us-central1/agents/a/environments/e/sessions/s1",
-                             "parameters": {"my_param": 5}},
-            "fulfillment_info": {"tag": "oncall.current"},
-            "page_info": {"display_name": "Main", "form_info": {"parameter_info": [
-                {"display_name": "count", "state": "FILLED", "value": 1, "just_collected": True, "required": "true"}]}},
-            "intent_info": {"parameters": {"service": {"original_value": "Pay", "resolved_value": "payments"}}},
-            "language_code": "de", "text": "wer hat Bereitschaft"}
+    body = {
+        "detect_intent_response_id": "r1",
+        "session_info": {
+            "session": "projects/p/locations/us-central1/agents/a/environments/e/sessions/s1",
+            "parameters": {"my_param": 5},
+        },
+        "fulfillment_info": {"tag": "oncall.current"},
+        "page_info": {
+            "display_name": "Main",
+            "form_info": {
+                "parameter_info": [
+                    {"display_name": "count", "state": "FILLED", "value": 1, "just_collected": True, "required": "true"}
+                ]
+            },
+        },
+        "intent_info": {"parameters": {"service": {"original_value": "Pay", "resolved_value": "payments"}}},
+        "language_code": "de",
+        "text": "wer hat Bereitschaft",
+    }
     turn = dialect.parse(body)
     assert (turn.dialect, turn.intent, turn.session_id, turn.language) == ("cx", "oncall.current", "s1", "de")
     assert turn.param("my_param") == 5 and turn.param("service") == "payments"
@@ -136,18 +169,43 @@ def test_cx_without_tag_trigger_event_and_telephony():
 
 # ---- value coercion -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value,text", [
-    ({"name": "Ana"}, "Ana"), (["", "checkout"], "checkout"), ({"amount": 5, "currency": "EUR"}, "5 EUR"),
-    (42.0, "42"), (True, "true"), (None, ""), ({"city": "", "country": ""}, ""), (10 ** 400, "1" + "0" * 400),
-    (float("nan"), ""), (2.5, "2.5"),
-])
+
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        ({"name": "Ana"}, "Ana"),
+        (["", "checkout"], "checkout"),
+        ({"amount": 5, "currency": "EUR"}, "5 EUR"),
+        (42.0, "42"),
+        (True, "true"),
+        (None, ""),
+        ({"city": "", "country": ""}, ""),
+        (10**400, "1" + "0" * 400),
+        (float("nan"), ""),
+        (2.5, "2.5"),
+    ],
+)
 def test_as_text(value, text):
     assert as_text(value) == text
 
 
-@pytest.mark.parametrize("value,number", [("42", 42), ("#42", 42), ("sev 1", 1), ([7], 7), (3.5, 3.5),
-                                          ("none", None), (True, None), ({"amount": "12"}, 12), ("-3", -3),
-                                          (float("nan"), None), (float("inf"), None), ("9" * 400, None)])
+@pytest.mark.parametrize(
+    "value,number",
+    [
+        ("42", 42),
+        ("#42", 42),
+        ("sev 1", 1),
+        ([7], 7),
+        (3.5, 3.5),
+        ("none", None),
+        (True, None),
+        ({"amount": "12"}, 12),
+        ("-3", -3),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("9" * 400, None),
+    ],
+)
 def test_as_number(value, number):
     assert as_number(value) == number
 
@@ -158,6 +216,7 @@ def test_as_bool(value, flag):
 
 
 # ---- the shared real-world requests ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", shared_fixture_names("requests") or ["(none)"])
 def test_every_shared_request_parses_or_is_refused_for_a_reason(name):
@@ -212,6 +271,7 @@ def test_wrong_types_in_scalar_fields_read_as_empty():
 
 # ---- work in proportion to what the handler reads ---------------------------------------------
 
+
 class _CountingList(list):
     """A list that counts how often the parser walks it."""
 
@@ -223,20 +283,23 @@ class _CountingList(list):
 
 
 def test_es_contexts_and_parameters_are_normalised_only_when_read():
-    body = es_request("welcome", params={"service": "payments"},
-                      contexts=[{"name": "c1", "lifespanCount": "2", "parameters": {"team": "platform"}}])
+    body = es_request(
+        "welcome",
+        params={"service": "payments"},
+        contexts=[{"name": "c1", "lifespanCount": "2", "parameters": {"team": "platform"}}],
+    )
     body["queryResult"]["outputContexts"] = _CountingList(body["queryResult"]["outputContexts"])
     _CountingList.walks = 0
     turn = dialect.parse(body)
-    assert turn.intent == "welcome" and turn.session_id                # what every request reads
-    assert _CountingList.walks == 0                                    # the contexts were not walked
+    assert turn.intent == "welcome" and turn.session_id  # what every request reads
+    assert _CountingList.walks == 0  # the contexts were not walked
     assert turn.param("team") == "platform" and turn.param("service") == "payments"
     context = turn.context("c1")
     assert context is not None and context.lifespan == 2 and "team" not in turn.original
     walks = _CountingList.walks
     assert walks == 1
     assert turn.has_context("C1") and dict(turn.parameters) == {"service": "payments", "team": "platform"}
-    assert _CountingList.walks == walks                                # built once, then reused
+    assert _CountingList.walks == walks  # built once, then reused
 
 
 def test_lazy_mapping_reads_like_the_dict_it_builds():
@@ -258,6 +321,7 @@ def test_lazy_mapping_reads_like_the_dict_it_builds():
 
 # ---- the door: orjson reads the body, the standard library what orjson refuses ---------------------
 
+
 def _read(raw: bytes):
     import io
     import json
@@ -266,30 +330,41 @@ def _read(raw: bytes):
     from flask import Request
 
     from fulfillment.http import intake
-    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
-               "wsgi.input": io.BytesIO(raw)}
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(raw)),
+        "wsgi.input": io.BytesIO(raw),
+    }
     body = intake.read_json(Request(environ), 1 << 20)
     return body, json, math
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"a": 1, "a": 2, "b": [1.5, -0.0, "\\u00e9\\ud83d\\ude00"], "c": null}',   # what orjson reads
-    b'\xef\xbb\xbf{"a": 1}',                                  # a BOM: orjson refuses, json reads it
-    '{"a": "ü"}'.encode("utf-16"),                            # UTF-16: the same
-    b'{"a": 1e400, "b": -Infinity}',                           # numbers orjson refuses
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": 1, "a": 2, "b": [1.5, -0.0, "\\u00e9\\ud83d\\ude00"], "c": null}',  # what orjson reads
+        b'\xef\xbb\xbf{"a": 1}',  # a BOM: orjson refuses, json reads it
+        '{"a": "ü"}'.encode("utf-16"),  # UTF-16: the same
+        b'{"a": 1e400, "b": -Infinity}',  # numbers orjson refuses
+    ],
+)
 def test_body_reads_as_the_standard_library_reads_it(raw):
     body, json, math = _read(raw)
     expected = json.loads(raw.decode(json.detect_encoding(raw)))
     assert repr(body) == repr(expected)
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b'{"a": "\\ud800"}', "lone UTF-16 surrogate"),
-    (b'{"a": "\xed\xa0\x80"}', "not UTF-8"),
-    (b'{"a": }', "malformed JSON: Expecting value at line 1 column 7"),
-    (b"  \n ", "empty body"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b'{"a": "\\ud800"}', "lone UTF-16 surrogate"),
+        (b'{"a": "\xed\xa0\x80"}', "not UTF-8"),
+        (b'{"a": }', "malformed JSON: Expecting value at line 1 column 7"),
+        (b"  \n ", "empty body"),
+    ],
+)
 def test_bodies_orjson_refuses_keep_their_errors(raw, message):
     with pytest.raises(Refusal, match=message):
         _read(raw)
@@ -303,8 +378,15 @@ def test_the_body_read_once_is_what_functions_framework_reads_after_the_answer()
     from flask import Request
 
     from fulfillment.http import intake
+
     raw = b'{"responseId": "r", "queryResult": {}}'
-    request = Request({"REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(raw)),
-                       "wsgi.input": io.BytesIO(raw)})
+    request = Request(
+        {
+            "REQUEST_METHOD": "POST",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(raw)),
+            "wsgi.input": io.BytesIO(raw),
+        }
+    )
     assert intake.read_json(request, 1 << 20) == {"responseId": "r", "queryResult": {}}
     assert request.get_data() == raw

@@ -1,5 +1,6 @@
 """The framework's public API explains itself: every name `fulfillment` exports, every Reply
 method and every Turn accessor has a docstring with a short example (an indented code line)."""
+
 import inspect
 
 import pytest
@@ -8,9 +9,13 @@ import fulfillment
 from fulfillment import Reply, Turn
 
 TURN_ACCESSORS = ["param", "text", "number", "integer", "flag", "memory", "context", "has_context"]
-REPLY_METHODS = [name for name, value in vars(Reply).items()
-                 if not name.startswith("_") and (callable(value) or hasattr(value, "__get__"))
-                 and name not in Reply.__dataclass_fields__]
+REPLY_METHODS = [
+    name
+    for name, value in vars(Reply).items()
+    if not name.startswith("_")
+    and (callable(value) or hasattr(value, "__get__"))
+    and name not in Reply.__dataclass_fields__
+]
 
 
 def _documented_with_example(obj) -> bool:

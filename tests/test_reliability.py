@@ -3,6 +3,7 @@ writers, a bounded load run and inputs at the limits — all through the real se
 
 Figures land in `reliability_figures` and, with WRITE_RELIABILITY=1 (`make reliability`),
 in RELIABILITY.md."""
+
 import concurrent.futures as futures
 import copy
 import json
@@ -52,7 +53,8 @@ def check_answer(response: requests.Response, dialect_name: str | None = None) -
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
-    max_leaves=30)
+    max_leaves=30,
+)
 
 
 def _paths(value, prefix=()):
@@ -76,19 +78,47 @@ def _replace(body, path, value):
 
 
 PENDING = {"page_service": "checkout", "page_oncall": "Ana", "page_message": "m", "page_target": "Checkout"}
-WRONG: list[Any] = [None, 0, -1, 1e308, 2 ** 80, "", "x", "true", [], [1, "a"], [[1, 2]], {}, {"a": {"b": []}}, True,
-         "𝕎𝕒𝕥𝕔𝕙 ✅ مرحبا", "x" * 10_000]
+WRONG: list[Any] = [
+    None,
+    0,
+    -1,
+    1e308,
+    2**80,
+    "",
+    "x",
+    "true",
+    [],
+    [1, "a"],
+    [[1, 2]],
+    {},
+    {"a": {"b": []}},
+    True,
+    "𝕎𝕒𝕥𝕔𝕙 ✅ مرحبا",
+    "x" * 10_000,
+]
 
 
-@pytest.mark.parametrize("intent,params", [("oncall.current", {"service": "payments"}),
-                                           ("oncall.page.confirm", {}), ("incident.acknowledge", {"number": 44})])
+@pytest.mark.parametrize(
+    "intent,params",
+    [
+        ("oncall.current", {"service": "payments"}),
+        ("oncall.page.confirm", {}),
+        ("incident.acknowledge", {"number": 44}),
+    ],
+)
 @pytest.mark.parametrize("dialect_name", ["es", "cx"])
 def test_wrong_type_in_every_field(server, seeded, dialect_name, intent, params):
-    base = es_request(intent, params=params, contexts=[{"name": "page-pending", "parameters": PENDING}]) \
-        if dialect_name == "es" else cx_request(intent, params={**params, **PENDING})
+    base = (
+        es_request(intent, params=params, contexts=[{"name": "page-pending", "parameters": PENDING}])
+        if dialect_name == "es"
+        else cx_request(intent, params={**params, **PENDING})
+    )
     if dialect_name == "cx":
         base["pageInfo"]["formInfo"] = {"parameterInfo": [{"displayName": "n", "state": "FILLED", "value": 1}]}
-        base["intentInfo"] = {"displayName": "x", "parameters": {"service": {"originalValue": "pay", "resolvedValue": "payments"}}}
+        base["intentInfo"] = {
+            "displayName": "x",
+            "parameters": {"service": {"originalValue": "pay", "resolvedValue": "payments"}},
+        }
     sent = 0
     for path in list(_paths(base)):
         for value in WRONG:
@@ -109,12 +139,21 @@ def test_random_json(server, body):
     FIGURES["fuzz"]["random bodies"] += 1
 
 
-EVERY_INTENT = [("welcome", {}), ("help", {}), ("webhook.health", {}), ("nope", {}),
-                ("oncall.current", {"service": "payments"}), ("service.status", {"service": "checkout"}),
-                ("incident.list", {"service": "checkout", "severity": 2}), ("incident.acknowledge", {"number": 44}),
-                ("incident.resolve", {"number": 45}), ("deploy.latest", {"service": "search"}),
-                ("oncall.page", {"service": "checkout", "message": "m"}), ("oncall.page.confirm", {}),
-                ("oncall.page.cancel", {})]
+EVERY_INTENT = [
+    ("welcome", {}),
+    ("help", {}),
+    ("webhook.health", {}),
+    ("nope", {}),
+    ("oncall.current", {"service": "payments"}),
+    ("service.status", {"service": "checkout"}),
+    ("incident.list", {"service": "checkout", "severity": 2}),
+    ("incident.acknowledge", {"number": 44}),
+    ("incident.resolve", {"number": 45}),
+    ("deploy.latest", {"service": "search"}),
+    ("oncall.page", {"service": "checkout", "message": "m"}),
+    ("oncall.page.confirm", {}),
+    ("oncall.page.cancel", {}),
+]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -134,15 +173,31 @@ def test_mutated_valid_requests(server, seeded, data):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(raw=st.binary(max_size=300), cut=st.integers(min_value=0, max_value=2000),
-       content_type=st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain",
-                                     "application/x-www-form-urlencoded", "", "application/vnd.api+json"]),
-       method=st.sampled_from(["POST", "POST", "PUT", "PATCH", "DELETE"]))
+@given(
+    raw=st.binary(max_size=300),
+    cut=st.integers(min_value=0, max_value=2000),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/json; charset=utf-8",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "application/vnd.api+json",
+        ]
+    ),
+    method=st.sampled_from(["POST", "POST", "PUT", "PATCH", "DELETE"]),
+)
 def test_bytes_truncations_types_methods(server, raw, cut, content_type, method):
     valid = json.dumps(es_request("welcome")).encode()
     for payload in (raw, valid[:cut]):
-        response = requests.request(method, server.url + "/", data=payload,
-                                    headers={"Content-Type": content_type} if content_type else {}, timeout=10)
+        response = requests.request(
+            method,
+            server.url + "/",
+            data=payload,
+            headers={"Content-Type": content_type} if content_type else {},
+            timeout=10,
+        )
         check_answer(response)
         if method != "POST":
             assert response.status_code == 405
@@ -156,7 +211,7 @@ def test_still_serving_after_the_fuzzing(server):
 
 
 def test_deep_nesting_and_huge_strings(server):
-    for depth, status in ((400, 200), (5000, 400)):            # json refuses past ~1000 levels
+    for depth, status in ((400, 200), (5000, 400)):  # json refuses past ~1000 levels
         for dialect_name, build in (("es", es_request), ("cx", cx_request)):
             text = json.dumps(build("welcome")).replace('"welcome"', '{"x":' * depth + "1" + "}" * depth, 1)
             response = server.post(text.encode())
@@ -169,6 +224,7 @@ def test_deep_nesting_and_huge_strings(server):
 
 # ---- inputs at the limits ---------------------------------------------------------------------------
 
+
 def test_many_contexts_and_parameters(lab_server):
     contexts = [{"name": f"ctx-{i}", "lifespanCount": 2, "parameters": {f"p{i}": i}} for i in range(100)]
     params = {f"param_{i}": f"value {i}" for i in range(1000)}
@@ -179,17 +235,27 @@ def test_many_contexts_and_parameters(lab_server):
     assert out["outputContexts"][0]["parameters"]["count"] >= 1100 and log["outcome"] == "ok"
 
 
-@pytest.mark.parametrize("text,language", [
-    ("מי בכוננות עבור תשלומים?", "he"), ("مرحبا، من المناوب؟", "ar"), ("当番は誰ですか", "ja"),
-    ("ใครเข้าเวร", "th"), ("Кто дежурит?", "ru"), ("🚨🔥 incident 42 👩‍🚒", "en"), ("Zürich ßüß", "de"),
-])
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("מי בכוננות עבור תשלומים?", "he"),
+        ("مرحبا، من المناوب؟", "ar"),
+        ("当番は誰ですか", "ja"),
+        ("ใครเข้าเวร", "th"),
+        ("Кто дежурит?", "ru"),
+        ("🚨🔥 incident 42 👩‍🚒", "en"),
+        ("Zürich ßüß", "de"),
+    ],
+)
 @pytest.mark.parametrize("dialect_name", ["es", "cx"])
 def test_non_latin_rtl_and_emoji_round_trip(lab_server, text, language, dialect_name):
     build = es_request if dialect_name == "es" else cx_request
     response = lab_server.post(build("test.echo", text=text, language=language))
     check_answer(response, dialect_name)
     out = response.json()
-    said = out["fulfillmentText"] if dialect_name == "es" else out["fulfillmentResponse"]["messages"][0]["text"]["text"][0]
+    said = (
+        out["fulfillmentText"] if dialect_name == "es" else out["fulfillmentResponse"]["messages"][0]["text"]["text"][0]
+    )
     assert said == text
 
 
@@ -200,18 +266,20 @@ def test_body_at_the_size_limit(server):
     data = json.dumps(body).encode()
     assert len(data) == 256 * 1024
     assert server.post(data).status_code == 200
-    assert server.post(data[:-1] + b' }').status_code == 413
+    assert server.post(data[:-1] + b" }").status_code == 413
 
 
 @pytest.fixture(scope="module")
 def lab_server(emulator):
-    server = start_server({"INTENT_PACKAGES": "intents,sample_intents", "PYTHONPATH": str(ROOT / "tests")},
-                          name="limits")
+    server = start_server(
+        {"INTENT_PACKAGES": "intents,sample_intents", "PYTHONPATH": str(ROOT / "tests")}, name="limits"
+    )
     yield server
     stop_server(server)
 
 
 # ---- concurrent writers ------------------------------------------------------------------------------
+
 
 def _ack(server, action, number, user):
     body = es_request(f"incident.{action}", params={"number": number}, source="slack", payload={"data": {"user": user}})
@@ -223,14 +291,17 @@ def test_concurrent_acknowledge_and_resolve_match_a_serial_order(server, seeded,
     one recorded, at most one per action; a caller told "already" names the recorded one.
     Contention costs a re-read, never the deadline: any other answer is counted as a failure."""
     if emulator.weak:
-        pytest.skip("the npm fallback emulator ignores update-time preconditions and has no transaction isolation, so a race cannot be judged on it")
+        pytest.skip(
+            "the npm fallback emulator ignores update-time preconditions and has no transaction "
+            "isolation, so a race cannot be judged on it"
+        )
     open_numbers = [41, 42, 44, 46, 49, 50]
     jobs = [(action, n, f"U{i}") for n in open_numbers for action in ("acknowledge", "resolve") for i in range(4)]
     random.Random(3).shuffle(jobs)
     with futures.ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda job: _ack(server, *job), jobs))
-    contradictions: list[tuple] = []         # an answer the final documents disagree with
-    other: list[tuple] = []                  # neither "Done" nor "already": timeouts, apologies
+    contradictions: list[tuple] = []  # an answer the final documents disagree with
+    other: list[tuple] = []  # neither "Done" nor "already": timeouts, apologies
     for number in open_numbers:
         doc = seeded.collection("incidents").document(str(number)).get().to_dict()
         for action, field in (("acknowledge", "acknowledged_by"), ("resolve", "resolved_by")):
@@ -242,16 +313,21 @@ def test_concurrent_acknowledge_and_resolve_match_a_serial_order(server, seeded,
                 contradictions.append((number, action, "status", doc["status"], done))
             for answer in mine:
                 _, _, user, text = answer
-                if "already" in text:                # must name whoever the database recorded
-                    if not any(doc.get(f) and (doc[f].split(":")[-1] in text or
-                                               (doc[f] == f"slack:{user}" and "by you" in text))
-                               for f in ("acknowledged_by", "resolved_by")):
+                if "already" in text:  # must name whoever the database recorded
+                    if not any(
+                        doc.get(f)
+                        and (doc[f].split(":")[-1] in text or (doc[f] == f"slack:{user}" and "by you" in text))
+                        for f in ("acknowledged_by", "resolved_by")
+                    ):
                         contradictions.append((answer, doc))
                 elif not text.startswith("Done"):
                     other.append(answer)
-    FIGURES["concurrency"] = {"concurrent acknowledge/resolve requests": len(jobs), "incidents": len(open_numbers),
-                              "answers contradicting the database": len(contradictions),
-                              "answers other than done/already": len(other)}
+    FIGURES["concurrency"] = {
+        "concurrent acknowledge/resolve requests": len(jobs),
+        "incidents": len(open_numbers),
+        "answers contradicting the database": len(contradictions),
+        "answers other than done/already": len(other),
+    }
     assert not contradictions, contradictions
     assert not other, other
 
@@ -259,9 +335,16 @@ def test_concurrent_acknowledge_and_resolve_match_a_serial_order(server, seeded,
 def test_concurrent_pages_once_per_turn(server, seeded):
     session = uuid.uuid4().hex
     pending = {"page_service": "checkout", "page_target": "Checkout", "page_message": "m", "page_oncall": "Ana"}
-    turns = [es_request("oncall.page.confirm", text="yes", session_id=session,
-                        contexts=[{"name": "page-pending", "parameters": pending}]) for _ in range(5)]
-    deliveries = [t for t in turns for _ in range(4)]        # each turn delivered 4 times at once
+    turns = [
+        es_request(
+            "oncall.page.confirm",
+            text="yes",
+            session_id=session,
+            contexts=[{"name": "page-pending", "parameters": pending}],
+        )
+        for _ in range(5)
+    ]
+    deliveries = [t for t in turns for _ in range(4)]  # each turn delivered 4 times at once
     with futures.ThreadPoolExecutor(20) as pool:
         texts = list(pool.map(lambda b: server.post(b).json()["fulfillmentText"], deliveries))
     assert all(t.startswith("Paged") for t in texts)
@@ -272,6 +355,7 @@ def test_concurrent_pages_once_per_turn(server, seeded):
 
 # ---- database faults under writes ----------------------------------------------------------------------
 
+
 def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
     proxy = Proxy(emulator.host, mode="flap", drop_rate=0.04)
     server = start_server({"FIRESTORE_EMULATOR_HOST": proxy.address, "DEADLINE_ES_S": "1.0"}, name="flapping")
@@ -281,13 +365,29 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
             number = [41, 42, 44, 46, 49, 50][i % 6]
             action = "acknowledge" if i < 12 else "resolve"
             started = time.monotonic()
-            response = server.post(es_request(f"incident.{action}", params={"number": number}, source="slack",
-                                              payload={"data": {"user": f"F{i}"}}))
-            assert time.monotonic() - started < 1.0 + 1.0        # budget + a busy machine's slack
+            response = server.post(
+                es_request(
+                    f"incident.{action}", params={"number": number}, source="slack", payload={"data": {"user": f"F{i}"}}
+                )
+            )
+            assert time.monotonic() - started < 1.0 + 1.0  # budget + a busy machine's slack
             check_answer(response, "es")
             told.append((action, number, f"slack:F{i}", response.json()["fulfillmentText"]))
-            page = es_request("oncall.page.confirm", text="yes", contexts=[{"name": "page-pending", "parameters": {
-                "page_service": "checkout", "page_target": "Checkout", "page_message": f"m{i}", "page_oncall": "Ana"}}])
+            page = es_request(
+                "oncall.page.confirm",
+                text="yes",
+                contexts=[
+                    {
+                        "name": "page-pending",
+                        "parameters": {
+                            "page_service": "checkout",
+                            "page_target": "Checkout",
+                            "page_message": f"m{i}",
+                            "page_oncall": "Ana",
+                        },
+                    }
+                ],
+            )
             response = server.post(page)
             check_answer(response, "es")
             told.append(("page", page["responseId"], "", response.json()["fulfillmentText"]))
@@ -304,19 +404,25 @@ def test_flapping_database_loses_and_duplicates_nothing(emulator, seeded):
         assert polite_failure or text.startswith(("Done", "Paged")) or "already" in text, text
         if action == "page":
             pages = pages_by_turn.get(str(key), [])
-            duplicates += max(len(pages) - 1, 0)                      # one turn, several pages
-            losses += text.startswith("Paged") and not pages          # told "Paged", nothing stored
+            duplicates += max(len(pages) - 1, 0)  # one turn, several pages
+            losses += text.startswith("Paged") and not pages  # told "Paged", nothing stored
         elif text.startswith("Done"):
             doc = seeded.collection("incidents").document(str(key)).get().to_dict()
             by = doc["acknowledged_by"] if action == "acknowledge" else doc["resolved_by"]
-            misreported += by != user                                 # what we said is not what is stored
-    FIGURES["faults"] = {"requests under a flapping database": len(told), "connections dropped": proxy.drops,
-                         "told it failed (politely)": failures, "silent losses": losses, "duplicates": duplicates,
-                         "answers contradicting the database": misreported}
+            misreported += by != user  # what we said is not what is stored
+    FIGURES["faults"] = {
+        "requests under a flapping database": len(told),
+        "connections dropped": proxy.drops,
+        "told it failed (politely)": failures,
+        "silent losses": losses,
+        "duplicates": duplicates,
+        "answers contradicting the database": misreported,
+    }
     assert (losses, duplicates, misreported) == (0, 0, 0), FIGURES["faults"]
 
 
 # ---- bounded load --------------------------------------------------------------------------------------
+
 
 def test_bounded_load_zero_errors_and_flat_memory(server, seeded):
     """Zero errors at 1, 4 and 16 concurrent callers, and no memory that grows with requests:
@@ -324,10 +430,15 @@ def test_bounded_load_zero_errors_and_flat_memory(server, seeded):
     not grow the server's RSS by more than LEAK_BYTES per request (a leak of even a small
     request body per request would), nor by more than a few MB in all."""
     seconds = float(os.environ.get("SOAK_SECONDS", "4"))
-    mix = [("welcome", {}), ("incident.list", {}), ("oncall.current", {"service": "payments"}),
-           ("service.status", {"service": "checkout"}), ("deploy.latest", {"service": "search"})]
+    mix = [
+        ("welcome", {}),
+        ("incident.list", {}),
+        ("oncall.current", {"service": "payments"}),
+        ("service.status", {"service": "checkout"}),
+        ("deploy.latest", {"service": "search"}),
+    ]
     results = {}
-    for concurrency in (1, 4, 16):                          # warm-up: every code path, every thread
+    for concurrency in (1, 4, 16):  # warm-up: every code path, every thread
         _run_load(server, mix, concurrency, 1.0)
     rss_start = rss_kib(server.process.pid)
     for concurrency in (1, 4, 16):
@@ -341,8 +452,12 @@ def test_bounded_load_zero_errors_and_flat_memory(server, seeded):
     served = sum(f["requests"] for f in again.values())
     growth_per_request = (rss_end - rss_mid) * 1024 / served
     FIGURES["load"] = {f"{c} concurrent": r for c, r in results.items()}
-    FIGURES["load"]["rss_kib"] = {"start": rss_start, "after first run": rss_mid, "after second run": rss_end,
-                                  "growth per request in the second run (bytes)": round(growth_per_request, 1)}
+    FIGURES["load"]["rss_kib"] = {
+        "start": rss_start,
+        "after first run": rss_mid,
+        "after second run": rss_end,
+        "growth per request in the second run (bytes)": round(growth_per_request, 1),
+    }
     assert growth_per_request < LEAK_BYTES and rss_end - rss_mid < 8_000, FIGURES["load"]["rss_kib"]
 
 
@@ -362,10 +477,18 @@ def _run_load(server, mix, concurrency, seconds):
             n += 1
             started = time.perf_counter()
             try:
-                response = local.post(server.url + "/", data=json.dumps(es_request(intent, params=params)),
-                                      headers={"Content-Type": "application/json"}, timeout=10)
-                ok = response.status_code == 200 and "taking too long" not in response.text \
-                    and "went wrong" not in response.text and "can't reach" not in response.text
+                response = local.post(
+                    server.url + "/",
+                    data=json.dumps(es_request(intent, params=params)),
+                    headers={"Content-Type": "application/json"},
+                    timeout=10,
+                )
+                ok = (
+                    response.status_code == 200
+                    and "taking too long" not in response.text
+                    and "went wrong" not in response.text
+                    and "can't reach" not in response.text
+                )
             except requests.RequestException:
                 ok = False
             latencies.append((time.perf_counter() - started) * 1000)
@@ -376,22 +499,35 @@ def _run_load(server, mix, concurrency, seconds):
     with futures.ThreadPoolExecutor(concurrency) as pool:
         outcomes = list(pool.map(worker, range(concurrency)))
     from fulfillment.telemetry.recent import percentile
+
     ordered = sorted(latency for latencies, _ in outcomes for latency in latencies)
     errors = sum(e for _, e in outcomes)
-    return {"requests": len(ordered), "errors": errors, "rps": round(len(ordered) / seconds, 1),
-            "p50_ms": round(percentile(ordered, 50) or 0.0, 1), "p99_ms": round(percentile(ordered, 99) or 0.0, 1)}
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "rps": round(len(ordered) / seconds, 1),
+        "p50_ms": round(percentile(ordered, 50) or 0.0, 1),
+        "p99_ms": round(percentile(ordered, 99) or 0.0, 1),
+    }
 
 
 def _write_report():
-    lines = ["# Reliability", "",
-             "Regenerate with `make reliability` (runs tests/test_reliability.py and tests/test_hostile.py with WRITE_RELIABILITY=1;",
-             "`SOAK_SECONDS=300 make reliability` for a longer soak). Every figure below is asserted by",
-             "`make test` on every CI run: zero 5xx, zero stack traces, zero lost or duplicated writes.", "",
-             f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, on {os.cpu_count()} cores.", "",
-             "A database that is slow (4 s per packet), silent (blackholed), absent, or stopped mid-service",
-             "is covered by tests/test_deadline.py: every request, reads and writes, ES and CX, is answered",
-             "within the budget (as the server measured it, + 0.5 s; as the caller waited, + 1 s for a busy",
-             "machine) with a polite sentence and the outcome `timeout` or `db_unavailable`.", ""]
+    lines = [
+        "# Reliability",
+        "",
+        "Regenerate with `make reliability` (runs tests/test_reliability.py and tests/test_hostile.py "
+        "with WRITE_RELIABILITY=1;",
+        "`SOAK_SECONDS=300 make reliability` for a longer soak). Every figure below is asserted by",
+        "`make test` on every CI run: zero 5xx, zero stack traces, zero lost or duplicated writes.",
+        "",
+        f"Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, on {os.cpu_count()} cores.",
+        "",
+        "A database that is slow (4 s per packet), silent (blackholed), absent, or stopped mid-service",
+        "is covered by tests/test_deadline.py: every request, reads and writes, ES and CX, is answered",
+        "within the budget (as the server measured it, + 0.5 s; as the caller waited, + 1 s for a busy",
+        "machine) with a polite sentence and the outcome `timeout` or `db_unavailable`.",
+        "",
+    ]
     for section, figures in FIGURES.items():
         lines += [f"## {section}", "", "| figure | value |", "|---|---|"]
         for key, value in figures.items():
@@ -399,5 +535,5 @@ def _write_report():
         lines.append("")
     path = ROOT / "RELIABILITY.md"
     kept = path.read_text().partition("\n## hostile input\n") if path.exists() else ("", "", "")
-    hostile = kept[1] + kept[2] if kept[1] else ""         # tests/test_hostile.py writes that one
+    hostile = kept[1] + kept[2] if kept[1] else ""  # tests/test_hostile.py writes that one
     path.write_text("\n".join(lines).rstrip("\n") + "\n" + hostile)

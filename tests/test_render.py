@@ -1,5 +1,6 @@
 """Rendering a Reply for ES and CX and each surface; every output parsed strictly by the
 official Dialogflow types."""
+
 import json
 import logging
 
@@ -11,18 +12,24 @@ from fulfillment.wire import dialect, fit
 
 from conftest import assert_valid_response, shared_fixture
 
-EVERYTHING = (Reply.say("First bubble", "Second bubble")
-              .speak("<speak>Ana is <emphasis>on call</emphasis>.</speak>")
-              .chips("Page Ana", "Incidents")
-              .card("Checkout", "degraded", "https://example.com/c.png",
-                    [Button("Dashboard", "https://example.com/d"), Button("Runbook", "https://example.com/r")])
-              .image("https://example.com/i.png", "graph")
-              .list("Incidents", [ListItem("#42 Visa failing", "sev 1", "42"), ListItem("#41 Slow", "sev 2", "41")])
-              .link("Status page", "https://status.example.com")
-              .payload("slack", {"blocks": [{"type": "divider"}]})
-              .payload("", {"custom": {"any": ["thing"]}})
-              .set_context("page-pending", 2, service="checkout")
-              .delete_context("old-ctx"))
+EVERYTHING = (
+    Reply.say("First bubble", "Second bubble")
+    .speak("<speak>Ana is <emphasis>on call</emphasis>.</speak>")
+    .chips("Page Ana", "Incidents")
+    .card(
+        "Checkout",
+        "degraded",
+        "https://example.com/c.png",
+        [Button("Dashboard", "https://example.com/d"), Button("Runbook", "https://example.com/r")],
+    )
+    .image("https://example.com/i.png", "graph")
+    .list("Incidents", [ListItem("#42 Visa failing", "sev 1", "42"), ListItem("#41 Slow", "sev 2", "41")])
+    .link("Status page", "https://status.example.com")
+    .payload("slack", {"blocks": [{"type": "divider"}]})
+    .payload("", {"custom": {"any": ["thing"]}})
+    .set_context("page-pending", 2, service="checkout")
+    .delete_context("old-ctx")
+)
 
 SURFACES = ["console", "messenger", "google_assistant", "slack", "telegram", "telephony", "facebook"]
 
@@ -34,6 +41,7 @@ def _turn(dialect_name, surface):
         body = cx_request("x")
     turn = dialect.parse(body)
     from dataclasses import replace
+
     return replace(turn, surface=surface)
 
 
@@ -53,17 +61,20 @@ def test_es_generic_messages_and_full_context_names():
     assert {"payload": {"blocks": [{"type": "divider"}]}, "platform": "SLACK"} in out["fulfillmentMessages"]
     contexts = {c["name"]: c for c in out["outputContexts"]}
     base = "projects/p/agent/environments/prod/users/-/sessions/s1/contexts/"
-    assert contexts[base + "page-pending"] == {"name": base + "page-pending", "lifespanCount": 2,
-                                                "parameters": {"service": "checkout"}}
+    assert contexts[base + "page-pending"] == {
+        "name": base + "page-pending",
+        "lifespanCount": 2,
+        "parameters": {"service": "checkout"},
+    }
     assert contexts[base + "old-ctx"]["lifespanCount"] == 0
-    assert "payload" not in out                       # no Assistant payload for the console
+    assert "payload" not in out  # no Assistant payload for the console
 
 
 def test_es_google_assistant_payload():
     out = dialect.render(EVERYTHING, _turn("es", "google_assistant"))
     google = out["payload"]["google"]
     items = google["richResponse"]["items"]
-    assert "simpleResponse" in items[0]                # Actions on Google requires it first
+    assert "simpleResponse" in items[0]  # Actions on Google requires it first
     assert sum("simpleResponse" in i for i in items) <= 2
     assert google["richResponse"]["suggestions"][0] == {"title": "Page Ana"}
     assert google["richResponse"]["linkOutSuggestion"]["url"] == "https://status.example.com"
@@ -91,17 +102,27 @@ def test_es_followup_event_warns_when_messages_would_be_dropped(caplog):
     reply = Reply.say("dropped").followup_event("PAGE_CONFIRMED", service="checkout")
     with caplog.at_level(logging.WARNING, logger="fulfillment"):
         out = dialect.render(reply, _turn("es", "console"))
-    assert out["followupEventInput"] == {"name": "PAGE_CONFIRMED", "languageCode": "en",
-                                         "parameters": {"service": "checkout"}}
+    assert out["followupEventInput"] == {
+        "name": "PAGE_CONFIRMED",
+        "languageCode": "en",
+        "parameters": {"service": "checkout"},
+    }
     assert any("drops the messages" in r.getMessage() for r in caplog.records)
     assert_valid_response(out, "es")
 
 
 def test_cx_messages_session_form_targets_and_end():
-    reply = (Reply.say("Checked.").speak("Checked <break/> now").chips("Yes")
-             .set_session(order=None, count=2).form_state("orderNumber", "INVALID", 123)
-             .goto(page="projects/p/locations/global/agents/a/flows/f/pages/p2").merge_behavior("replace")
-             .hand_off(reason="human").end_conversation())
+    reply = (
+        Reply.say("Checked.")
+        .speak("Checked <break/> now")
+        .chips("Yes")
+        .set_session(order=None, count=2)
+        .form_state("orderNumber", "INVALID", 123)
+        .goto(page="projects/p/locations/global/agents/a/flows/f/pages/p2")
+        .merge_behavior("replace")
+        .hand_off(reason="human")
+        .end_conversation()
+    )
     out = dialect.render(reply, _turn("cx", "console"))
     assert_valid_response(out, "cx")
     messages = out["fulfillmentResponse"]["messages"]
@@ -111,7 +132,9 @@ def test_cx_messages_session_form_targets_and_end():
     assert {"liveAgentHandoff": {"metadata": {"reason": "human"}}} in messages
     assert out["fulfillmentResponse"]["mergeBehavior"] == "REPLACE"
     assert out["sessionInfo"]["parameters"] == {"order": None, "count": 2}
-    assert out["pageInfo"]["formInfo"]["parameterInfo"] == [{"displayName": "orderNumber", "state": "INVALID", "value": 123}]
+    assert out["pageInfo"]["formInfo"]["parameterInfo"] == [
+        {"displayName": "orderNumber", "state": "INVALID", "value": 123}
+    ]
     assert out["targetPage"].endswith("/pages/p2")
 
 
@@ -140,6 +163,7 @@ def test_replies_are_immutable_values():
 
 # ---- the 64 KiB limit -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dialect_name", ["es", "cx"])
 def test_oversize_response_is_cut_under_64k_and_keeps_the_answer(dialect_name):
     turn = _turn(dialect_name, "messenger")
@@ -161,20 +185,24 @@ def test_huge_text_is_shortened_not_rejected():
 
 def test_response_just_under_the_limit_is_untouched():
     turn = _turn("es", "console")
-    render = lambda r: dialect.render(r, turn)                      # noqa: E731
+    render = lambda r: dialect.render(r, turn)  # noqa: E731
     overhead = len(fit.encode(render(Reply.say(""))))
-    text = "a" * ((fit.MAX_RESPONSE_BYTES - overhead) // 2)       # text appears twice
+    text = "a" * ((fit.MAX_RESPONSE_BYTES - overhead) // 2)  # text appears twice
     body = fit.cut(Reply.say(text), render)
     assert json.loads(body)["fulfillmentText"] == text
 
 
 # ---- the shared responses: our terminal client reads what real libraries produce ---------------
 
-@pytest.mark.parametrize("name", [
-    "es_v2_docs_full_sample.json",
-    "es_v2_dfnode_text_card_quickreplies_context.json",
-    "es_v2_dfnode_google_simple_basiccard_suggestions.json",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "es_v2_docs_full_sample.json",
+        "es_v2_dfnode_text_card_quickreplies_context.json",
+        "es_v2_dfnode_google_simple_basiccard_suggestions.json",
+    ],
+)
 def test_say_shows_responses_real_libraries_produce(name):
     """`say` (our terminal client) shows every text bubble, chip and card title of a response
     written by someone else, and carries its output contexts into the next turn."""
@@ -189,25 +217,32 @@ def test_say_shows_responses_real_libraries_produce(name):
     expected = [line for m in messages for line in m.get("text", {}).get("text", [])]
     expected += [chip for m in messages for chip in m.get("quickReplies", {}).get("quickReplies", [])]
     expected += [m["card"]["title"] for m in messages if "card" in m]
-    expected += [r.get("displayText") or r["textToSpeech"] for m in messages
-                 for r in m.get("simpleResponses", {}).get("simpleResponses", [])]
+    expected += [
+        r.get("displayText") or r["textToSpeech"]
+        for m in messages
+        for r in m.get("simpleResponses", {}).get("simpleResponses", [])
+    ]
     expected += [m["basicCard"]["title"] for m in messages if "basicCard" in m]
     expected += [c["title"] for m in messages for c in m.get("suggestions", {}).get("suggestions", [])]
     assert expected and all(item in shown.getvalue() for item in expected), (expected, shown.getvalue())
     state: dict = {"contexts": {}, "params": {}}
     say.advance(state, sample)
-    assert set(state["contexts"]) == {c["name"].rsplit("/", 1)[-1] for c in sample.get("outputContexts", [])
-                                      if c.get("lifespanCount", 5) > 0}
+    assert set(state["contexts"]) == {
+        c["name"].rsplit("/", 1)[-1] for c in sample.get("outputContexts", []) if c.get("lifespanCount", 5) > 0
+    }
 
 
 def test_shared_cx_snake_case_response_is_what_we_refuse_to_emit():
     sample = shared_fixture("responses", "cx_python_docs_validate_form_parameter_invalid.json")
     from google.cloud.dialogflowcx_v3 import WebhookResponse
-    WebhookResponse.from_json(json.dumps(sample))             # the API accepts snake_case...
+
+    WebhookResponse.from_json(json.dumps(sample))  # the API accepts snake_case...
     with pytest.raises(AssertionError, match="snake_case"):
-        assert_valid_response(sample, "cx")                    # ...but we only emit lowerCamelCase
-    ours = dialect.render(Reply.set_session(orderNumber=None).form_state("orderNumber", "INVALID", 123, required=True),
-                          _turn("cx", "console"))
+        assert_valid_response(sample, "cx")  # ...but we only emit lowerCamelCase
+    ours = dialect.render(
+        Reply.set_session(orderNumber=None).form_state("orderNumber", "INVALID", 123, required=True),
+        _turn("cx", "console"),
+    )
     assert ours["pageInfo"]["formInfo"]["parameterInfo"] == sample["page_info"]["form_info"]["parameter_info"]
     assert ours["sessionInfo"] == sample["sessionInfo"]
 
@@ -225,12 +260,13 @@ def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
     constant = Reply.say("Hello").chips("Help")
     es_console, cx_console = _turn("es", "console"), _turn("cx", "console")
     first = fit.body_for(constant, es_console)
-    assert fit.body_for(constant, es_console) is first                      # same object, same bytes
+    assert fit.body_for(constant, es_console) is first  # same object, same bytes
     assert json.loads(first) == dialect.render(constant, es_console)
     assert json.loads(fit.body_for(constant, cx_console)) == dialect.render(constant, cx_console)
     assert json.loads(fit.body_for(constant, _turn("es", "google_assistant")))["payload"]["google"]
     with_context = Reply.say("Hi").set_context("c", 2, a=1)
     from dataclasses import replace
+
     other_session = replace(es_console, session="projects/p/agent/sessions/other")
     assert b"/sessions/other/contexts/c" in fit.body_for(with_context, other_session)
     assert b"/sessions/s1/contexts/c" in fit.body_for(with_context, es_console)
@@ -238,9 +274,10 @@ def test_encode_reuses_bytes_only_where_the_turn_cannot_matter():
 
 def test_json_out_handles_what_json_can_and_cannot_hold():
     from fulfillment import jsonio
-    value = {"big": 2 ** 80, "nan": 1.5, 3: "int key", "when": __import__("datetime").date(2026, 11, 27), "é": "🚨"}
+
+    value = {"big": 2**80, "nan": 1.5, 3: "int key", "when": __import__("datetime").date(2026, 11, 27), "é": "🚨"}
     out = json.loads(jsonio.dumps(value))
-    assert out["big"] == 2 ** 80 and out["3"] == "int key" and out["when"] == "2026-11-27" and out["é"] == "🚨"
+    assert out["big"] == 2**80 and out["3"] == "int key" and out["when"] == "2026-11-27" and out["é"] == "🚨"
 
 
 @pytest.mark.parametrize("dialect_name", ["es", "cx"])
@@ -253,8 +290,9 @@ def test_a_memory_round_trips_in_either_dialect(dialect_name):
     if dialect_name == "es":
         [context] = out["outputContexts"]
         assert context["name"].endswith("/contexts/page-pending") and context["lifespanCount"] == 2
-        following = es_request("y", contexts=[{"name": "page-pending", "lifespanCount": 1,
-                                               "parameters": context["parameters"]}])
+        following = es_request(
+            "y", contexts=[{"name": "page-pending", "lifespanCount": 1, "parameters": context["parameters"]}]
+        )
     else:
         assert out["sessionInfo"] == {"parameters": {"page_pending": {"page_target": "Ana", "page_nonce": "n1"}}}
         following = cx_request("y", params=out["sessionInfo"]["parameters"])
@@ -265,7 +303,9 @@ def test_a_memory_round_trips_in_either_dialect(dialect_name):
     gone = dialect.render(Reply.say("OK.").forget("page-pending"), _turn(dialect_name, "console"))
     assert_valid_response(gone, dialect_name)
     if dialect_name == "es":
-        assert [c["lifespanCount"] for c in gone["outputContexts"]] == [0] and "parameters" not in gone["outputContexts"][0]
+        assert [c["lifespanCount"] for c in gone["outputContexts"]] == [0] and "parameters" not in gone[
+            "outputContexts"
+        ][0]
     else:
         assert gone["sessionInfo"] == {"parameters": {"page_pending": None}}
         assert dialect.parse(cx_request("y", params={"page_pending": None})).memory("page-pending") is None

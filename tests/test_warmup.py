@@ -2,6 +2,7 @@
 background: the first "who is on call" then pays its one round trip, nothing more, and a
 welcome is answered while the warm-up runs. (How much time that saves is a bench figure,
 bench/README.md; nothing here is timed.)"""
+
 import os
 import time
 
@@ -14,7 +15,9 @@ def _wait_for_warmup(server, seconds: float = 60) -> dict:
     """The warm-up's last line: done, or stopped early."""
     give_up = time.monotonic() + seconds
     while time.monotonic() < give_up:
-        found = [e for e in server.log_entries() if str(e.get("message", "")).startswith(("warm-up done", "warm-up stopped"))]
+        found = [
+            e for e in server.log_entries() if str(e.get("message", "")).startswith(("warm-up done", "warm-up stopped"))
+        ]
         if found:
             return found[0]
         time.sleep(0.1)
@@ -24,7 +27,7 @@ def _wait_for_warmup(server, seconds: float = 60) -> dict:
 def test_first_firestore_answer_pays_one_round_trip(emulator, seeded):
     server = start_server({"FIRESTORE_EMULATOR_HOST": emulator.host, "WARMUP": "1"}, name="warm")
     try:
-        response, log = server.traced_post(es_request("welcome"))        # not held up by the warm-up
+        response, log = server.traced_post(es_request("welcome"))  # not held up by the warm-up
         assert response.status_code == 200 and log["outcome"] == "ok" and log.get("firestore_rpcs", 0) == 0
         assert _wait_for_warmup(server)["message"].startswith("warm-up done")
         response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
@@ -56,7 +59,8 @@ def test_an_instance_nobody_asks_warms_up_when_idle(emulator, seeded):
     try:
         assert _wait_for_warmup(server)["message"].startswith("warm-up done")
         assert [e["message"] for e in server.log_entries() if "warm-up begins" in e.get("message", "")] == [
-            "warm-up begins after 0.25 s without a request"]
+            "warm-up begins after 0.25 s without a request"
+        ]
         assert not [e for e in server.log_entries() if "httpRequest" in e]
         response, log = server.traced_post(es_request("oncall.current", params={"service": "payments"}))
         assert log["outcome"] == "ok" and log["firestore_rpcs"] == 1
@@ -78,8 +82,15 @@ def test_without_warmup_the_first_answer_fills_the_cache(emulator, seeded):
 def test_unreachable_database_warmup_gives_up_and_requests_stay_polite(emulator):
     from emulator import free_port
 
-    server = start_server({"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}", "WARMUP": "1", "WARMUP_BUDGET_S": "1",
-                           "DEADLINE_ES_S": "1"}, name="warm-nodb")
+    server = start_server(
+        {
+            "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}",
+            "WARMUP": "1",
+            "WARMUP_BUDGET_S": "1",
+            "DEADLINE_ES_S": "1",
+        },
+        name="warm-nodb",
+    )
     try:
         response, log = server.traced_post(es_request("welcome"))
         assert log["outcome"] == "ok"

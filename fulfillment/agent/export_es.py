@@ -12,6 +12,7 @@ Settings: AGENT_NAME, AGENT_LANGUAGES, AGENT_TIMEZONE (UTC), WEBHOOK_URL,
 WEBHOOK_BASIC_USER / WEBHOOK_BASIC_PASSWORD (the password goes into the zip only when set;
 the zip is kept out of git and of the deployed source).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ def usersays(intent: router.Intent, language: str) -> list[dict[str, Any]]:
         data, position = [], 0
         for match in _ANNOTATION.finditer(phrase):
             if match.start() > position:
-                data.append({"text": phrase[position:match.start()], "userDefined": False})
+                data.append({"text": phrase[position : match.start()], "userDefined": False})
             alias = match.group(2)
             param = intent.params.get(alias)
             if param is None:
@@ -60,37 +61,71 @@ def usersays(intent: router.Intent, language: str) -> list[dict[str, Any]]:
             position = match.end()
         if position < len(phrase):
             data.append({"text": phrase[position:], "userDefined": False})
-        phrase_id = _id(intent.name, "phrase", phrase) if language == router.DEFAULT_LANGUAGE else \
-            _id(intent.name, "phrase", language, phrase)
-        out.append({"id": phrase_id, "data": data, "isTemplate": False,
-                    "count": 0, "lang": es_language(language), "updated": 0})
+        phrase_id = (
+            _id(intent.name, "phrase", phrase)
+            if language == router.DEFAULT_LANGUAGE
+            else _id(intent.name, "phrase", language, phrase)
+        )
+        out.append(
+            {
+                "id": phrase_id,
+                "data": data,
+                "isTemplate": False,
+                "count": 0,
+                "lang": es_language(language),
+                "updated": 0,
+            }
+        )
     return out
 
 
 def intent_json(intent: router.Intent, language: str, languages: list[str] | None = None) -> dict[str, Any]:
     """The intent; its parameters' prompts in every language (from the message catalogs)."""
     languages = languages or [language]
-    parameters = [{
-        "id": _id(intent.name, "param", name), "name": name, "required": p.required,
-        "dataType": p.entity, "value": f"${name}", "defaultValue": "", "isList": p.is_list,
-        "prompts": [{"lang": es_language(lang), "value": i18n.translate(lang, p.prompt)} for lang in languages]
-        if p.prompt else [],
-        "promptMessages": [], "noMatchPromptMessages": [], "noInputPromptMessages": [], "outputDialogContexts": [],
-    } for name, p in intent.params.items()]
+    parameters = [
+        {
+            "id": _id(intent.name, "param", name),
+            "name": name,
+            "required": p.required,
+            "dataType": p.entity,
+            "value": f"${name}",
+            "defaultValue": "",
+            "isList": p.is_list,
+            "prompts": [{"lang": es_language(lang), "value": i18n.translate(lang, p.prompt)} for lang in languages]
+            if p.prompt
+            else [],
+            "promptMessages": [],
+            "noMatchPromptMessages": [],
+            "noInputPromptMessages": [],
+            "outputDialogContexts": [],
+        }
+        for name, p in intent.params.items()
+    ]
     body: dict[str, Any] = {
-        "id": _id("intent", intent.name), "name": intent.name, "auto": True,
+        "id": _id("intent", intent.name),
+        "name": intent.name,
+        "auto": True,
         "contexts": list(intent.input_contexts),
-        "responses": [{
-            "resetContexts": False, "action": intent.name,
-            "affectedContexts": [{"name": name, "lifespan": lifespan} for name, lifespan in intent.output_contexts],
-            "parameters": parameters,
-            "messages": [{"type": "0", "title": "", "textToSpeech": "", "lang": es_language(language), "speech": []}],
-            "speech": [],
-        }],
-        "priority": 500000, "webhookUsed": intent.webhook,
-        "webhookForSlotFilling": False, "fallbackIntent": intent.fallback,
+        "responses": [
+            {
+                "resetContexts": False,
+                "action": intent.name,
+                "affectedContexts": [{"name": name, "lifespan": lifespan} for name, lifespan in intent.output_contexts],
+                "parameters": parameters,
+                "messages": [
+                    {"type": "0", "title": "", "textToSpeech": "", "lang": es_language(language), "speech": []}
+                ],
+                "speech": [],
+            }
+        ],
+        "priority": 500000,
+        "webhookUsed": intent.webhook,
+        "webhookForSlotFilling": False,
+        "fallbackIntent": intent.fallback,
         "events": [{"name": event} for event in intent.events],
-        "conditionalResponses": [], "condition": "", "conditionalFollowupEvents": [],
+        "conditionalResponses": [],
+        "condition": "",
+        "conditionalFollowupEvents": [],
     }
     if intent.parent:
         root = intent.parent
@@ -103,22 +138,42 @@ def intent_json(intent: router.Intent, language: str, languages: list[str] | Non
 
 def agent_json(language: str, supported: list[str] | None = None) -> dict[str, Any]:
     cfg = settings()
-    webhook: dict[str, Any] = {"url": cfg.webhook_url, "username": cfg.basic_user,
-                               "headers": {}, "available": bool(cfg.webhook_url), "useForDomains": False,
-                               "cloudFunctionsEnabled": False, "cloudFunctionsInitialized": False}
+    webhook: dict[str, Any] = {
+        "url": cfg.webhook_url,
+        "username": cfg.basic_user,
+        "headers": {},
+        "available": bool(cfg.webhook_url),
+        "useForDomains": False,
+        "cloudFunctionsEnabled": False,
+        "cloudFunctionsInitialized": False,
+    }
     if cfg.basic_password:
         webhook["password"] = cfg.basic_password
     if cfg.header_name and cfg.header_secret:
         webhook["headers"] = {cfg.header_name: cfg.header_secret}
-    return {"description": app.current().description,
-            "language": es_language(language), "shortDescription": "", "examples": "", "linkToDocs": "",
-            "displayName": app.agent_name(), "disableInteractionLogs": False,
-            "disableStackdriverLogs": True, "defaultTimezone": cfg.agent_timezone,
-            "webhook": webhook, "isPrivate": True, "mlMinConfidence": 0.3,
-            "supportedLanguages": [es_language(lang) for lang in supported or []],
-            "enableOnePlatformApi": True, "onePlatformApiVersion": "v2", "analyzeQueryTextSentiment": False,
-            "enabledKnowledgeBaseNames": [], "knowledgeServiceConfidenceAdjustment": 0.0,
-            "dialogBuilderMode": False, "baseActionPackagesUrl": "", "enableSpellCorrection": False}
+    return {
+        "description": app.current().description,
+        "language": es_language(language),
+        "shortDescription": "",
+        "examples": "",
+        "linkToDocs": "",
+        "displayName": app.agent_name(),
+        "disableInteractionLogs": False,
+        "disableStackdriverLogs": True,
+        "defaultTimezone": cfg.agent_timezone,
+        "webhook": webhook,
+        "isPrivate": True,
+        "mlMinConfidence": 0.3,
+        "supportedLanguages": [es_language(lang) for lang in supported or []],
+        "enableOnePlatformApi": True,
+        "onePlatformApiVersion": "v2",
+        "analyzeQueryTextSentiment": False,
+        "enabledKnowledgeBaseNames": [],
+        "knowledgeServiceConfidenceAdjustment": 0.0,
+        "dialogBuilderMode": False,
+        "baseActionPackagesUrl": "",
+        "enableSpellCorrection": False,
+    }
 
 
 def files(language: str | None = None, languages: list[str] | None = None) -> dict[str, Any]:
@@ -135,12 +190,19 @@ def files(language: str | None = None, languages: list[str] | None = None) -> di
                 out[f"intents/{name}_usersays_{es_language(lang)}.json"] = usersays(intent, lang)
     for entity in entities.entities().values():
         out[f"entities/{entity.name}.json"] = {
-            "id": _id("entity", entity.name), "name": entity.name, "isOverridable": True, "isEnum": False,
-            "isRegexp": False, "automatedExpansion": False, "allowFuzzyExtraction": entity.fuzzy}
+            "id": _id("entity", entity.name),
+            "name": entity.name,
+            "isOverridable": True,
+            "isEnum": False,
+            "isRegexp": False,
+            "automatedExpansion": False,
+            "allowFuzzyExtraction": entity.fuzzy,
+        }
         for lang in languages:
             out[f"entities/{entity.name}_entries_{es_language(lang)}.json"] = [
                 {"value": value, "synonyms": list(synonyms)}
-                for value, synonyms in entity.resolved_entries(lang).items()]
+                for value, synonyms in entity.resolved_entries(lang).items()
+            ]
     return out
 
 
@@ -169,6 +231,8 @@ def write_export(out: str, what: str, build: Callable[[], bytes]) -> int:
     data = build()
     with open(out, "wb") as f:
         f.write(data)
-    print(f"wrote {out}: {what}, {len(names)} intents, {len(entities.entities())} entity types, {len(data)} bytes",
-          file=sys.stderr)
+    print(
+        f"wrote {out}: {what}, {len(names)} intents, {len(entities.entities())} entity types, {len(data)} bytes",
+        file=sys.stderr,
+    )
     return 0

@@ -6,6 +6,7 @@ operation); pull exports the live agent as a JSON package and prints a diff agai
 the code would export, field by field for the fields the code declares (a live export
 carries many console defaults the code never sets; those are not drift).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -44,8 +45,9 @@ def push(name: str, zip_bytes: bytes, client: Any, out: Any = sys.stderr) -> Non
 def pull(name: str, client: Any, out: Any = sys.stderr) -> dict[str, Any]:
     from google.cloud import dialogflowcx_v3
 
-    operation = client.export_agent(request={
-        "name": name, "data_format": dialogflowcx_v3.ExportAgentRequest.DataFormat.JSON_PACKAGE})
+    operation = client.export_agent(
+        request={"name": name, "data_format": dialogflowcx_v3.ExportAgentRequest.DataFormat.JSON_PACKAGE}
+    )
     response: Any = wait(operation, f"exporting CX agent {name}", out)
     with zipfile.ZipFile(io.BytesIO(response.agent_content)) as archive:
         return {path: json.loads(archive.read(path)) for path in archive.namelist() if path.endswith(".json")}
@@ -89,8 +91,11 @@ def _clean(value: Any) -> Any:
         return {k: _clean(v) for k, v in sorted(value.items()) if k not in _VOLATILE}
     if isinstance(value, list):
         items = [_clean(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True)) if all(isinstance(v, dict) for v in items) \
+        return (
+            sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+            if all(isinstance(v, dict) for v in items)
             else items
+        )
     return value
 
 

@@ -7,6 +7,7 @@ the restore is done; pull exports the live agent and prints a readable diff agai
 code would export. Regional agents live behind REGION-dialogflow.googleapis.com: the global
 host refuses a regional parent.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,18 +83,31 @@ def create(project: str, location: str, client: Any, language: str = "en") -> bo
     """Create the agent if there is none; True when it was created."""
     if describe(project, location, client) is not None:
         return False
-    client.set_agent(request={"agent": {
-        "parent": parent(project, location), "display_name": app.agent_name(),
-        "default_language_code": language, "time_zone": settings().agent_timezone}})
+    client.set_agent(
+        request={
+            "agent": {
+                "parent": parent(project, location),
+                "display_name": app.agent_name(),
+                "default_language_code": language,
+                "time_zone": settings().agent_timezone,
+            }
+        }
+    )
     return True
 
 
 def connect(project: str, location: str, url: str, user: str, password: str, client: Any) -> None:
     """Point the agent's fulfillment at the webhook with basic auth (the password never leaves the call)."""
-    client.update_fulfillment(request={
-        "fulfillment": {"name": f"{parent(project, location)}/agent/fulfillment", "enabled": True,
-                        "generic_web_service": {"uri": url, "username": user, "password": password}},
-        "update_mask": {"paths": ["enabled", "generic_web_service"]}})
+    client.update_fulfillment(
+        request={
+            "fulfillment": {
+                "name": f"{parent(project, location)}/agent/fulfillment",
+                "enabled": True,
+                "generic_web_service": {"uri": url, "username": user, "password": password},
+            },
+            "update_mask": {"paths": ["enabled", "generic_web_service"]},
+        }
+    )
 
 
 def train(project: str, location: str, client: Any, out: TextIO = sys.stderr) -> None:
@@ -124,7 +138,11 @@ def _normalise(value: Any) -> Any:
         return {k: _normalise(v) for k, v in sorted(value.items()) if k not in _VOLATILE}
     if isinstance(value, list):
         items = [_normalise(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True)) if all(isinstance(v, dict) for v in items) else items
+        return (
+            sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+            if all(isinstance(v, dict) for v in items)
+            else items
+        )
     return value
 
 

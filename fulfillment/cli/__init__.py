@@ -1,4 +1,5 @@
 """Argument parsing for `python -m fulfillment`; each command lives in its own module."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,9 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     export = agent_commands.add_parser("export", help="write an ES agent zip (or a CX package) from intents/")
     export.add_argument("--out", help="default agent.zip (ES) or agent-cx.zip (--cx)")
     export.add_argument("--cx", action="store_true", help="a Dialogflow CX JSON package")
-    helps = {"push": "create if absent (ES), restore from the code, point at the webhook, train",
-             "pull": "diff the live agent against the code", "describe": "exit 0 if the ES agent exists, 3 if not",
-             "create": "create the ES agent if there is none", "connect": "create if absent, point at the webhook"}
+    helps = {
+        "push": "create if absent (ES), restore from the code, point at the webhook, train",
+        "pull": "diff the live agent against the code",
+        "describe": "exit 0 if the ES agent exists, 3 if not",
+        "create": "create the ES agent if there is none",
+        "connect": "create if absent, point at the webhook",
+    }
     for name, text in helps.items():
         sub = agent_commands.add_parser(name, help=text)
         sub.add_argument("--project", required=True)
@@ -48,8 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("text")
     say.add_argument("--intent", help="the intent Dialogflow would have matched (webhook mode)")
     say.add_argument("--param", action="append", default=[], metavar="K=V")
-    say.add_argument("--url", default=f"http://127.0.0.1:{settings().port}/",
-                     help="the webhook (default: 127.0.0.1 on the PORT setting, 8080)")
+    say.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{settings().port}/",
+        help="the webhook (default: 127.0.0.1 on the PORT setting, 8080)",
+    )
     say.add_argument("--cx", action="store_true", help="send a CX request (the intent is the tag)")
     say.add_argument("--session", help="keep contexts across calls under this name")
     say.add_argument("--project", help="call the live agent's detect_intent instead")
@@ -67,23 +75,28 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "latency-report":
         from fulfillment.cli import report
+
         return report.main(args)
     if args.command == "settings":
         from fulfillment import app, settings
+
         app.load_for_command_line()
         print(settings.table(settings.Settings, *app.current().settings))
         return 0
     if args.command == "agent":
         if args.cx:
             from fulfillment.agent import export_cx, sync_cx
+
             if args.agent_command == "export":
                 args.out = args.out or "agent-cx.zip"
                 return export_cx.main(args)
             return sync_cx.main(args)
         from fulfillment.agent import export_es, sync_es
+
         if args.agent_command == "export":
             args.out = args.out or "agent.zip"
             return export_es.main(args)
         return sync_es.main(args)
     from fulfillment.cli import say
+
     return say.main(args)

@@ -7,6 +7,7 @@ count, p50/p90/p99/max latency, error share, mean Firestore RPCs, and compliance
 latency SLO such as `--slo 99:1000` (99% of requests under 1000 ms) with the error
 budget left. `--plot FILE.png` draws each intent's latency CDF with the SLO line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,7 @@ class IntentStats:
 
 @dataclass(frozen=True)
 class Slo:
-    target: float          # percent of requests, e.g. 99.0
+    target: float  # percent of requests, e.g. 99.0
     threshold_ms: float
 
     @classmethod
@@ -99,7 +100,10 @@ def _unwrap(item: Any) -> dict | None:
         return None
     entry = item
     if "jsonPayload" in item:
-        entry = {**item["jsonPayload"], "httpRequest": item.get("httpRequest") or item["jsonPayload"].get("httpRequest")}
+        entry = {
+            **item["jsonPayload"],
+            "httpRequest": item.get("httpRequest") or item["jsonPayload"].get("httpRequest"),
+        }
     if "latency_ms" not in entry or (entry.get("httpRequest") or {}).get("requestMethod", "POST") != "POST":
         return None
     return entry
@@ -129,9 +133,16 @@ def rows(stats: dict[str, IntentStats], slo: Slo | None) -> list[dict]:
     for name in sorted(stats, key=lambda n: (n == "ALL", n)):
         s = stats[name]
         ordered = sorted(s.latencies)
-        row = {"intent": name, "count": len(ordered), "p50": percentile(ordered, 50),
-               "p90": percentile(ordered, 90), "p99": percentile(ordered, 99), "max": ordered[-1],
-               "error_share": s.errors / len(ordered), "rpcs": s.rpcs / len(ordered)}
+        row = {
+            "intent": name,
+            "count": len(ordered),
+            "p50": percentile(ordered, 50),
+            "p90": percentile(ordered, 90),
+            "p99": percentile(ordered, 99),
+            "max": ordered[-1],
+            "error_share": s.errors / len(ordered),
+            "rpcs": s.rpcs / len(ordered),
+        }
         if slo:
             good = sum(1 for ms in ordered if ms <= slo.threshold_ms)
             allowed_bad = (1 - slo.target / 100) * len(ordered)
@@ -148,21 +159,33 @@ def format_table(table: list[dict], slo: Slo | None, first: str = "intent") -> s
         headers += [f"<= {slo.threshold_ms:g} ms", f"budget ({slo.target:g}%)"]
     lines = []
     for row in table:
-        cells = [row["intent"], str(row["count"]), f"{row['p50']:.1f}", f"{row['p90']:.1f}",
-                 f"{row['p99']:.1f}", f"{row['max']:.1f}", f"{100 * row['error_share']:.1f}%", f"{row['rpcs']:.2f}"]
+        cells = [
+            row["intent"],
+            str(row["count"]),
+            f"{row['p50']:.1f}",
+            f"{row['p90']:.1f}",
+            f"{row['p99']:.1f}",
+            f"{row['max']:.1f}",
+            f"{100 * row['error_share']:.1f}%",
+            f"{row['rpcs']:.2f}",
+        ]
         if slo:
             budget = row["budget_left"]
-            cells += [f"{row['slo_met']:.2f}%" + ("" if row["slo_met"] >= slo.target else " MISSED"),
-                      "exhausted" if budget < 0 else f"{100 * budget:.0f}% left"]
+            cells += [
+                f"{row['slo_met']:.2f}%" + ("" if row["slo_met"] >= slo.target else " MISSED"),
+                "exhausted" if budget < 0 else f"{100 * budget:.0f}% left",
+            ]
         lines.append(cells)
     widths = [max(len(h), *(len(c[i]) for c in lines)) for i, h in enumerate(headers)]
-    render = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)   # noqa: E731
-                                      for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    render = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+    )
     return "\n".join([render(headers), render(["-" * w for w in widths]), *map(render, lines)])
 
 
 def plot(stats: dict[str, IntentStats], slo: Slo | None, path: str) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -172,7 +195,9 @@ def plot(stats: dict[str, IntentStats], slo: Slo | None, path: str) -> None:
         ys = [(i + 1) / len(ordered) * 100 for i in range(len(ordered))]
         ax.step(ordered, ys, where="post", label=f"{name} (n={len(ordered)})")
     if slo:
-        ax.axvline(slo.threshold_ms, color="red", linestyle="--", label=f"SLO: {slo.target:g}% ≤ {slo.threshold_ms:g} ms")
+        ax.axvline(
+            slo.threshold_ms, color="red", linestyle="--", label=f"SLO: {slo.target:g}% ≤ {slo.threshold_ms:g} ms"
+        )
         ax.axhline(slo.target, color="red", linestyle=":", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("latency (ms, log scale)")

@@ -12,6 +12,7 @@ With `--project P` it asks the live agent instead (`SessionsClient.detect_intent
 `--project P --cx --agent A` the live CX agent (`dialogflowcx_v3.SessionsClient`, on the
 agent's regional endpoint).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,15 +59,21 @@ def save_state(name: str | None, state: dict[str, Any]) -> None:
 def advance(state: dict[str, Any], response: dict[str, Any]) -> None:
     """Dialogflow's bookkeeping after a turn: lifespans count down, the webhook's contexts
     and session parameters apply on top."""
-    state["contexts"] = {n: {**c, "lifespanCount": c["lifespanCount"] - 1}
-                         for n, c in state["contexts"].items() if c["lifespanCount"] > 1}
+    state["contexts"] = {
+        n: {**c, "lifespanCount": c["lifespanCount"] - 1}
+        for n, c in state["contexts"].items()
+        if c["lifespanCount"] > 1
+    }
     for ctx in response.get("outputContexts", []):
         short = ctx["name"].rsplit("/", 1)[-1]
         if ctx.get("lifespanCount", 5) <= 0:
             state["contexts"].pop(short, None)
         else:
-            state["contexts"][short] = {"name": short, "lifespanCount": ctx.get("lifespanCount", 5),
-                                        "parameters": ctx.get("parameters", {})}
+            state["contexts"][short] = {
+                "name": short,
+                "lifespanCount": ctx.get("lifespanCount", 5),
+                "parameters": ctx.get("parameters", {}),
+            }
     for key, value in (response.get("sessionInfo") or {}).get("parameters", {}).items():
         if value is None:
             state["params"].pop(key, None)
@@ -95,17 +102,22 @@ def show(response: dict[str, Any], out: TextIO = sys.stdout) -> None:
             out.write("  +--\n")
         elif "image" in message:
             out.write(f"  [image] {message['image'].get('imageUri')}\n")
-        elif "simpleResponses" in message:                  # Actions on Google rich messages
+        elif "simpleResponses" in message:  # Actions on Google rich messages
             for simple in message["simpleResponses"].get("simpleResponses", []):
                 out.write(f"  bot> {simple.get('displayText') or simple.get('textToSpeech', '')}\n")
         elif "basicCard" in message:
             card = message["basicCard"]
             out.write(f"  +-- {card.get('title', '')}\n  |   {card.get('formattedText', '')}\n  +--\n")
         elif "suggestions" in message:
-            out.write("  [ " + " ] [ ".join(s.get("title", "") for s in message["suggestions"].get("suggestions", []))
-                      + " ]\n")
+            out.write(
+                "  [ "
+                + " ] [ ".join(s.get("title", "") for s in message["suggestions"].get("suggestions", []))
+                + " ]\n"
+            )
         elif "outputAudioText" in message:
-            out.write(f"  (speaks) {message['outputAudioText'].get('ssml') or message['outputAudioText'].get('text')}\n")
+            out.write(
+                f"  (speaks) {message['outputAudioText'].get('ssml') or message['outputAudioText'].get('text')}\n"
+            )
         elif "payload" in message:
             rich = message["payload"].get("richContent")
             if rich:
@@ -123,7 +135,7 @@ def show(response: dict[str, Any], out: TextIO = sys.stdout) -> None:
         action = "cleared" if ctx.get("lifespanCount", 5) == 0 else f"set for {ctx.get('lifespanCount', 5)} turns"
         out.write(f"  (context {short} {action})\n")
     for key, value in ((response.get("sessionInfo") or {}).get("parameters") or {}).items():
-        out.write(f"  (session parameter {key} {'cleared' if value is None else 'set'})\n")     # CX memory
+        out.write(f"  (session parameter {key} {'cleared' if value is None else 'set'})\n")  # CX memory
     if response.get("followupEventInput"):
         out.write(f"  (follow-up event {response['followupEventInput']['name']})\n")
 
@@ -148,16 +160,29 @@ def main(args: argparse.Namespace) -> int:
     state = load_state(args.session)
     params = parse_params(args.param)
     if args.cx:
-        body = cx_request(args.intent, args.text, {**state["params"], **params}, session_id=state["session_id"],
-                          language=args.language)
+        body = cx_request(
+            args.intent,
+            args.text,
+            {**state["params"], **params},
+            session_id=state["session_id"],
+            language=args.language,
+        )
     else:
-        body = es_request(args.intent, args.text, params, session_id=state["session_id"],
-                          contexts=list(state["contexts"].values()), language=args.language)
+        body = es_request(
+            args.intent,
+            args.text,
+            params,
+            session_id=state["session_id"],
+            contexts=list(state["contexts"].values()),
+            language=args.language,
+        )
     print(f"  you> {args.text}")
     try:
         status, response = post(args.url, body, args.user)
     except OSError as error:
-        print(f"cannot reach the webhook at {args.url}: {error} (is the webhook running on that port?)", file=sys.stderr)
+        print(
+            f"cannot reach the webhook at {args.url}: {error} (is the webhook running on that port?)", file=sys.stderr
+        )
         return 2
     if status != 200:
         print(f"  webhook answered {status}: {response.get('error', response)}", file=sys.stderr)
@@ -196,7 +221,7 @@ def _live(args: argparse.Namespace) -> int:
     show(response)
     if args.json:
         print(json.dumps(response, indent=2, ensure_ascii=False))
-    save_state(args.session, state)          # the agent keeps the contexts; we keep the session id
+    save_state(args.session, state)  # the agent keeps the contexts; we keep the session id
     return 0
 
 
@@ -228,5 +253,5 @@ def _live_cx(args: argparse.Namespace) -> int:
     show({"fulfillmentResponse": {"messages": data.get("responseMessages", [])}})
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
-    save_state(args.session, state)          # the agent keeps the session's parameters; we keep its id
+    save_state(args.session, state)  # the agent keeps the session's parameters; we keep its id
     return 0

@@ -9,6 +9,7 @@ Configuration (settings, see fulfillment/settings.py; in production mounted from
   WEBHOOK_ALLOW_UNAUTHENTICATED=1                explicit opt-out in production
 Credentials are compared in constant time and never logged.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,9 +50,15 @@ class AuthConfig:
 
     @functools.cached_property
     def methods(self) -> list[str]:
-        return [name for name, on in (("basic", self.basic_user and self.basic_password),
-                                      ("header", self.header_name and self.header_secret),
-                                      ("id_token", self.audience and self.emails)) if on]
+        return [
+            name
+            for name, on in (
+                ("basic", self.basic_user and self.basic_password),
+                ("header", self.header_name and self.header_secret),
+                ("id_token", self.audience and self.emails),
+            )
+            if on
+        ]
 
 
 _config: tuple[object, AuthConfig] | None = None
@@ -67,10 +74,16 @@ def config() -> AuthConfig:
 
 
 def _build(cfg: Settings) -> AuthConfig:
-    return AuthConfig(basic_user=cfg.basic_user, basic_password=cfg.basic_password,
-                      header_name=cfg.header_name, header_secret=cfg.header_secret,
-                      audience=cfg.id_token_audience, emails=tuple(e.lower() for e in cfg.id_token_emails),
-                      certs_url=cfg.certs_url, allow_unauthenticated=cfg.allow_unauthenticated)
+    return AuthConfig(
+        basic_user=cfg.basic_user,
+        basic_password=cfg.basic_password,
+        header_name=cfg.header_name,
+        header_secret=cfg.header_secret,
+        audience=cfg.id_token_audience,
+        emails=tuple(e.lower() for e in cfg.id_token_emails),
+        certs_url=cfg.certs_url,
+        allow_unauthenticated=cfg.allow_unauthenticated,
+    )
 
 
 def startup_check() -> None:
@@ -79,12 +92,16 @@ def startup_check() -> None:
     if cfg.methods:
         log.info("webhook authentication: %s", ", ".join(cfg.methods))
     elif settings().production and not cfg.allow_unauthenticated:
-        log.error("NO WEBHOOK AUTHENTICATION CONFIGURED in production: every request will be "
-                  "refused. Configure basic auth, a header secret or ID tokens, or set "
-                  "WEBHOOK_ALLOW_UNAUTHENTICATED=1 to serve an open webhook on purpose.")
+        log.error(
+            "NO WEBHOOK AUTHENTICATION CONFIGURED in production: every request will be "
+            "refused. Configure basic auth, a header secret or ID tokens, or set "
+            "WEBHOOK_ALLOW_UNAUTHENTICATED=1 to serve an open webhook on purpose."
+        )
     else:
-        log.warning("webhook authentication is OFF (%s): anyone who knows the URL can call it",
-                    "explicit opt-out" if cfg.allow_unauthenticated else "emulator / local run")
+        log.warning(
+            "webhook authentication is OFF (%s): anyone who knows the URL can call it",
+            "explicit opt-out" if cfg.allow_unauthenticated else "emulator / local run",
+        )
 
 
 def check(request: Request) -> None:
@@ -107,8 +124,9 @@ def check(request: Request) -> None:
             verify_id_token(authorization[7:].strip(), cfg)
             return
         except Unauthorized as rejected:
-            raise Unauthorized(str(rejected), basic="basic" in methods, bearer=True,
-                               realm=app.current().realm) from None
+            raise Unauthorized(
+                str(rejected), basic="basic" in methods, bearer=True, realm=app.current().realm
+            ) from None
     raise Unauthorized("missing or wrong credentials", basic="basic" in methods, realm=app.current().realm)
 
 
@@ -122,7 +140,7 @@ def _basic_ok(encoded: str, cfg: AuthConfig) -> bool:
     return user_ok and password_ok
 
 
-MAX_TOKEN_LIFETIME_S = 3600 + 300     # Google's ID tokens live 1 h; allow for clock skew
+MAX_TOKEN_LIFETIME_S = 3600 + 300  # Google's ID tokens live 1 h; allow for clock skew
 CLOCK_SKEW_S = 10
 
 
@@ -132,8 +150,11 @@ class CertsUnavailable(Refusal):
     outcome = Outcome.UNAUTHORIZED
 
     def __init__(self) -> None:
-        super().__init__("cannot verify ID tokens right now (signing certificates unavailable); "
-                         "try again shortly", 503, {"Retry-After": "5"})
+        super().__init__(
+            "cannot verify ID tokens right now (signing certificates unavailable); try again shortly",
+            503,
+            {"Retry-After": "5"},
+        )
 
 
 def verify_id_token(token: str, cfg: AuthConfig) -> dict:
@@ -141,7 +162,7 @@ def verify_id_token(token: str, cfg: AuthConfig) -> dict:
     lifetime (here: google-auth checks none of these)."""
     from google.auth import exceptions, jwt
 
-    certs = _certs.get(cfg.certs_url)          # CertsUnavailable (503) when there are none
+    certs = _certs.get(cfg.certs_url)  # CertsUnavailable (503) when there are none
     try:
         claims = jwt.decode(token, certs=certs, audience=cfg.audience, clock_skew_in_seconds=CLOCK_SKEW_S)
     except (ValueError, exceptions.GoogleAuthError) as exc:
@@ -168,7 +189,9 @@ def _reason(exc: Exception) -> str:
     text = str(exc)
     for word in ("expired", "audience", "signature", "Too early", "segments", "certificate"):
         if word.lower() in text.lower():
-            return {"Too early": "not yet valid", "segments": "malformed"}.get(word, word if word != "audience" else "wrong audience")
+            return {"Too early": "not yet valid", "segments": "malformed"}.get(
+                word, word if word != "audience" else "wrong audience"
+            )
     return "could not be verified"
 
 
@@ -185,9 +208,9 @@ class _CertCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, dict]] = {}        # url -> (fresh until, certs)
+        self._entries: dict[str, tuple[float, dict]] = {}  # url -> (fresh until, certs)
         self._fetching: set[str] = set()
-        self._retry_at: dict[str, tuple[float, float]] = {}    # url -> (not before, last backoff)
+        self._retry_at: dict[str, tuple[float, float]] = {}  # url -> (not before, last backoff)
 
     def get(self, url: str) -> dict:
         now = time.monotonic()
@@ -198,18 +221,21 @@ class _CertCache:
             not_before, backoff = self._retry_at.get(url, (0.0, 0.0))
             if url in self._fetching or now < not_before:
                 if entry:
-                    return entry[1]                    # stale, but the best there is
+                    return entry[1]  # stale, but the best there is
                 raise CertsUnavailable()
             self._fetching.add(url)
         try:
             certs, max_age = self._fetch(url)
-        except Exception as exc:               # noqa: BLE001 - any failure: unreachable, hanging, garbage
+        except Exception as exc:  # noqa: BLE001 - any failure: unreachable, hanging, garbage
             with self._lock:
                 self._fetching.discard(url)
                 backoff = min(max(backoff * 2, 1.0), 60.0)
                 self._retry_at[url] = (time.monotonic() + backoff, backoff)
-            log.warning("fetching ID-token certificates failed (%s); %s", type(exc).__name__,
-                        "serving the last good ones" if entry else "ID tokens refused until it works")
+            log.warning(
+                "fetching ID-token certificates failed (%s); %s",
+                type(exc).__name__,
+                "serving the last good ones" if entry else "ID tokens refused until it works",
+            )
             if entry:
                 return entry[1]
             raise CertsUnavailable() from None

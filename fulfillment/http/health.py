@@ -1,4 +1,5 @@
 """The health path: what an uptime check sees (alive, version, intents; nothing sensitive)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping

@@ -1,5 +1,6 @@
 """The HTTP door: only POSTed JSON of a sane size gets in; everything else gets a short
 JSON error that names the problem (405, 415, 413, 400)."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def read_json(request: Request, max_bytes: int) -> Any:
-    environ = request.environ                  # plain WSGI reads: cheaper than werkzeug's parsing
+    environ = request.environ  # plain WSGI reads: cheaper than werkzeug's parsing
     method = environ.get("REQUEST_METHOD", "")
     if method != "POST":
         raise Refusal(f"method {method} not allowed; Dialogflow webhooks use POST", 405, {"Allow": "POST"})
@@ -33,14 +34,14 @@ def read_json(request: Request, max_bytes: int) -> Any:
             # instructions a request (BENCHMARKS.md). Without the cache it reads an empty stream.
             request._cached_data = data
         else:
-            data = request.stream.read(max_bytes + 1)    # chunked: no Content-Length to trust
-    except Exception:                   # noqa: BLE001 - gunicorn's chunk errors, a dropped client
+            data = request.stream.read(max_bytes + 1)  # chunked: no Content-Length to trust
+    except Exception:  # noqa: BLE001 - gunicorn's chunk errors, a dropped client
         raise Refusal("unreadable body: malformed chunked encoding or cut short") from None
     if len(data) < expected:
         raise Refusal(f"body cut short: {len(data)} of {length} bytes arrived")
     if expected < 0 and len(data) > max_bytes:
         raise Refusal(f"body is over the {max_bytes}-byte limit", 413)
-    body = _fast(data)                  # a JSON value: the body was not empty
+    body = _fast(data)  # a JSON value: the body was not empty
     if body is not _SLOW:
         return body
     if not data.strip():
@@ -55,7 +56,7 @@ def read_json(request: Request, max_bytes: int) -> Any:
         raise Refusal(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise Refusal("malformed JSON: nested too deeply") from None
-    except ValueError as exc:                 # e.g. an integer past Python's 4300-digit limit
+    except ValueError as exc:  # e.g. an integer past Python's 4300-digit limit
         raise Refusal(f"unreadable JSON: {str(exc)[:120]}") from None
     if _ESCAPED_SURROGATE.search(text) and _has_lone_surrogate(body):
         raise Refusal("body is not valid Unicode: a lone UTF-16 surrogate (\\ud800-\\udfff) in a string")
@@ -80,8 +81,8 @@ def _fast(data: bytes) -> Any:
         return _SLOW
 
 
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")   # cheap pre-check: most bodies have none
-_SURROGATE = re.compile("[\ud800-\udfff]")            # json.loads pairs valid ones: any left is lone
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")  # cheap pre-check: most bodies have none
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs valid ones: any left is lone
 
 
 def _has_lone_surrogate(value: Any) -> bool:

@@ -5,6 +5,7 @@ known, so this module imports nothing of the framework beyond the outcome words:
 `auth` and `push` use it without the parsing layer, and the request path logs `outcome`
 without mapping statuses back.
 """
+
 from __future__ import annotations
 
 from fulfillment.telemetry.outcome import Outcome
@@ -13,8 +14,8 @@ from fulfillment.telemetry.outcome import Outcome
 class Refusal(Exception):
     """A request we cannot serve; the message is safe to show the caller.
 
-        raise Refusal("the body must be a JSON object")                  # 400, bad_request
-        raise Refusal("use POST", 405, {"Allow": "POST"})
+    raise Refusal("the body must be a JSON object")                  # 400, bad_request
+    raise Refusal("use POST", 405, {"Allow": "POST"})
     """
 
     status = 400

@@ -3,6 +3,7 @@
 The webhook and push deliveries share the two ways out that are not an answer: a refusal
 at the door (`refused`) and a bug of ours (`crashed`).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -20,15 +21,19 @@ if TYPE_CHECKING:
     from fulfillment.telemetry.timing import Measure
 
 
-def respond(request: Request, measure: Measure, status: int, payload: Any,
-            headers: dict[str, str] | None = None) -> Answer:
+def respond(
+    request: Request, measure: Measure, status: int, payload: Any, headers: dict[str, str] | None = None
+) -> Answer:
     """The (body, status, headers) functions-framework sends; `payload` is JSON-able or bytes."""
     body = payload if isinstance(payload, bytes) else jsonio.dumps(payload)
-    response_headers = {"Content-Type": "application/json; charset=utf-8",
-                        "Server-Timing": measure.server_timing(), **(headers or {})}
+    response_headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Server-Timing": measure.server_timing(),
+        **(headers or {}),
+    }
     cfg = settings()
     logline.finish(measure, request, status, len(body), cfg.project, cfg.production)
-    if not warmup.first_answer_sent:      # the first answer lets the start-up work begin
+    if not warmup.first_answer_sent:  # the first answer lets the start-up work begin
         warmup.answered()
     return body, status, response_headers
 

@@ -8,6 +8,7 @@ Why not google-cloud-logging's StructuredLogHandler: importing it took 310-335 m
 (google-cloud-logging 3.17.0; it pulls in grpc and the API core), more than our whole entry
 module, for a JSON line this module writes itself; see BENCHMARKS.md.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,7 +35,7 @@ _write_lock = threading.Lock()
 # The caller writes these: capped so that one request's line stays far under Cloud Logging's
 # 256 KB entry limit (a cut value ends in "…" and is named in the line's "cut" field).
 FIELD_CAPS = {"intent": 200, "surface": 40, "language": 35}
-MAX_LINE_BYTES = 100_000             # a last guard for whatever else grows (stack traces, warnings)
+MAX_LINE_BYTES = 100_000  # a last guard for whatever else grows (stack traces, warnings)
 MAX_WARNING_CHARS = 1000
 
 
@@ -54,14 +55,22 @@ _ERROR_EVENT = "type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.
 def turn_fields(turn: Turn, log_query_text: bool = False) -> dict[str, Any]:
     """What the log line says about the turn (the session only as a pseudonym)."""
     intent, surface, language = turn.intent, turn.surface, turn.language
-    fields: dict[str, Any] = {"dialect": turn.dialect, "session": hash_session(turn.session_id),
-                              "intent": intent, "surface": surface, "language": language}
-    if len(intent) > FIELD_CAPS["intent"] or len(surface) > FIELD_CAPS["surface"] or \
-            len(language) > FIELD_CAPS["language"]:
+    fields: dict[str, Any] = {
+        "dialect": turn.dialect,
+        "session": hash_session(turn.session_id),
+        "intent": intent,
+        "surface": surface,
+        "language": language,
+    }
+    if (
+        len(intent) > FIELD_CAPS["intent"]
+        or len(surface) > FIELD_CAPS["surface"]
+        or len(language) > FIELD_CAPS["language"]
+    ):
         cut = []
         for name, value in (("intent", intent), ("surface", surface), ("language", language)):
             if len(value) > FIELD_CAPS[name]:
-                fields[name] = value[:FIELD_CAPS[name] - 1] + "…"
+                fields[name] = value[: FIELD_CAPS[name] - 1] + "…"
                 cut.append(name)
         fields["cut"] = cut
     if log_query_text:
@@ -92,28 +101,32 @@ def crash_fields() -> dict[str, Any]:
 _WARNING_OUTCOMES = frozenset((Outcome.TIMEOUT, Outcome.FALLBACK, Outcome.DB_UNAVAILABLE, Outcome.UNAUTHORIZED))
 
 
-def finish(measure: Measure, request: Request, status: int, response_bytes: int, project: str,
-           trust_forwarded: bool = False) -> dict[str, Any]:
+def finish(
+    measure: Measure, request: Request, status: int, response_bytes: int, project: str, trust_forwarded: bool = False
+) -> dict[str, Any]:
     """Write the request's one log line and remember its latency (`recent.stats`).
 
     `trust_forwarded`: a Google front end stands before us and appends the address it saw
     to X-Forwarded-For (deployed); otherwise the header is the client's own word.
     Written out flat rather than from helpers: it runs once per request (see BENCHMARKS.md)."""
     latency_ms = measure.elapsed_ms()
-    whole_ms = int(latency_ms + 0.5)      # integer arithmetic: cheaper than formatting floats
+    whole_ms = int(latency_ms + 0.5)  # integer arithmetic: cheaper than formatting floats
     environ = request.environ
     get = environ.get
     method, path = get("REQUEST_METHOD", ""), get("PATH_INFO", "") or "/"
     fields = measure.fields
     outcome = fields.get("outcome", "ok")
     severity = fields.pop("severity", None) or (
-        "ERROR" if outcome in SEVERE else
-        "WARNING" if status >= 400 or outcome in _WARNING_OUTCOMES else "INFO")
+        "ERROR" if outcome in SEVERE else "WARNING" if status >= 400 or outcome in _WARNING_OUTCOMES else "INFO"
+    )
     message = fields.pop("message", None)
     if not message:
         intent = fields.get("intent", "")
-        message = (f"{method} {path} {status} {outcome} {intent} {whole_ms}ms" if intent else
-                   f"{method} {path} {status} {outcome} {whole_ms}ms")
+        message = (
+            f"{method} {path} {status} {outcome} {intent} {whole_ms}ms"
+            if intent
+            else f"{method} {path} {status} {outcome} {whole_ms}ms"
+        )
     stages = measure.stages
     entry: dict[str, Any] = {
         "severity": severity,
@@ -132,11 +145,13 @@ def finish(measure: Measure, request: Request, status: int, response_bytes: int,
     if "HTTP_X_CLOUD_TRACE_CONTEXT" in environ or "HTTP_TRACEPARENT" in environ:
         entry.update(trace_fields(environ, project))
     entry["outcome"] = outcome
-    entry["latency_ms"] = int(latency_ms * 100 + 0.5) / 100              # ms to 2 decimals
-    entry["stages_ms"] = {"parse": int(stages.get("parse", 0.0) * 100 + 0.5) / 100,
-                          "handler": int(stages.get("handler", 0.0) * 100 + 0.5) / 100,
-                          "render": int(stages.get("render", 0.0) * 100 + 0.5) / 100,
-                          "firestore": int(measure.rpc_ms * 100 + 0.5) / 100}
+    entry["latency_ms"] = int(latency_ms * 100 + 0.5) / 100  # ms to 2 decimals
+    entry["stages_ms"] = {
+        "parse": int(stages.get("parse", 0.0) * 100 + 0.5) / 100,
+        "handler": int(stages.get("handler", 0.0) * 100 + 0.5) / 100,
+        "render": int(stages.get("render", 0.0) * 100 + 0.5) / 100,
+        "firestore": int(measure.rpc_ms * 100 + 0.5) / 100,
+    }
     entry["firestore_rpcs"] = measure.rpc_count
     entry.update(fields)
     if measure.warnings:
@@ -145,7 +160,7 @@ def finish(measure: Measure, request: Request, status: int, response_bytes: int,
     if len(line) > MAX_LINE_BYTES:
         line = _shrunk(entry)
     emit(line)
-    if method == "POST" and "event" not in fields:      # webhook turns only, not Pub/Sub pushes
+    if method == "POST" and "event" not in fields:  # webhook turns only, not Pub/Sub pushes
         recent.record(latency_ms, fields.get("intent", ""), outcome)
     end()
     return entry
@@ -169,8 +184,9 @@ def _shrunk(entry: dict[str, Any]) -> bytes:
     if len(line) <= MAX_LINE_BYTES:
         return line
     keep = ("severity", "httpRequest", "outcome", "latency_ms", "logging.googleapis.com/trace")
-    return jsonio.dumps({k: entry[k] for k in keep if k in entry} |
-                        {"message": str(entry.get("message", ""))[:4000], "cut": ["*"]})
+    return jsonio.dumps(
+        {k: entry[k] for k in keep if k in entry} | {"message": str(entry.get("message", ""))[:4000], "cut": ["*"]}
+    )
 
 
 def emit(line: bytes) -> None:
@@ -180,12 +196,12 @@ def emit(line: bytes) -> None:
     with _write_lock:
         try:
             fd = sys.stdout.fileno()
-        except (AttributeError, ValueError, OSError):       # redirected to an in-memory stream
+        except (AttributeError, ValueError, OSError):  # redirected to an in-memory stream
             sys.stdout.write(data.decode())
             sys.stdout.flush()
             return
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
 
 
 class _ToRequestLog(logging.Handler):
@@ -201,7 +217,7 @@ class _ToRequestLog(logging.Handler):
         entry = {"severity": record.levelname, "message": message, "logger": record.name}
         if record.exc_info:
             entry["message"] += "\n" + logging.Formatter().formatException(record.exc_info)
-        entry["message"] = entry["message"][:MAX_LINE_BYTES // 4]     # 4 bytes a character at most
+        entry["message"] = entry["message"][: MAX_LINE_BYTES // 4]  # 4 bytes a character at most
         emit(jsonio.dumps(entry))
 
 

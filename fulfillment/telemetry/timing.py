@@ -4,6 +4,7 @@ A `Measure` lives in a context variable for the length of one request, so code f
 the HTTP layer (the gRPC interceptor in `store`, a warning logged by a renderer) can add
 to it without being handed it; `logline.finish` writes it out.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -12,7 +13,7 @@ import time
 from typing import Any, Literal
 
 _current: contextvars.ContextVar["Measure | None"] = contextvars.ContextVar("measure", default=None)
-TIMED_STAGES = ("parse", "handler", "render")     # plus "firestore", from the interceptor (logline spells them out)
+TIMED_STAGES = ("parse", "handler", "render")  # plus "firestore", from the interceptor (logline spells them out)
 
 
 class Measure:
@@ -23,10 +24,10 @@ class Measure:
 
     def __init__(self, started: float | None = None, deadline: float = float("inf")) -> None:
         self.started: float = time.perf_counter() if started is None else started
-        self.deadline: float = deadline                  # perf_counter time the answer is due
-        self.stages: dict[str, float] = {}               # ms
+        self.deadline: float = deadline  # perf_counter time the answer is due
+        self.stages: dict[str, float] = {}  # ms
         self.rpc_count = 0
-        self.rpc_open = 0                                # Firestore RPCs under way
+        self.rpc_open = 0  # Firestore RPCs under way
         self.rpc_ms = 0.0
         self.fields: dict[str, Any] = {}
         self.warnings: list[str] = []

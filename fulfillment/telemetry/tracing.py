@@ -3,6 +3,7 @@
 Google's front end sends X-Cloud-Trace-Context (or W3C traceparent) and appends the caller's
 address to X-Forwarded-For; both arrive as WSGI environ keys.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping

@@ -3,6 +3,7 @@
 CX bodies are proto-JSON, so a key may arrive as `sessionInfo` or `session_info`; `keys()`
 normalises them once, at the door, and nothing else here needs to care.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,9 +64,12 @@ def parse(raw_body: Mapping[str, Any]) -> Turn:
     for info in as_list(as_mapping(page_info.get("formInfo")).get("parameterInfo")):
         if isinstance(info, dict) and isinstance(info.get("displayName"), str) and info["displayName"]:
             form[info["displayName"]] = FormParameter(
-                name=str(info["displayName"]), state=as_str(info.get("state")),
-                value=info.get("value"), required=as_bool(info.get("required")),
-                just_collected=as_bool(info.get("justCollected")))
+                name=str(info["displayName"]),
+                state=as_str(info.get("state")),
+                value=info.get("value"),
+                required=as_bool(info.get("required")),
+                just_collected=as_bool(info.get("justCollected")),
+            )
 
     fulfillment_info = as_mapping(body.get("fulfillmentInfo"))
     payload = as_mapping(body.get("payload"))
@@ -105,6 +109,7 @@ def _surface(payload: Mapping[str, Any], session_id: str) -> tuple[str, str]:
 
 # ---- rendering --------------------------------------------------------------------------
 
+
 def render(reply: Reply, turn: Turn) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     rich_entries: list[Any] = []
@@ -123,7 +128,7 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
                 messages.append({"payload": dict(message.data)})
         elif not voice:
             if isinstance(message, ItemList) and turn.surface != "messenger":
-                messages.append({"text": {"text": [rich.list_as_text(message)]}})   # readable anywhere
+                messages.append({"text": {"text": [rich.list_as_text(message)]}})  # readable anywhere
             rich_entries.extend(rich.messenger_entries(message))
     if rich_entries:
         messages.append({"payload": {"richContent": [rich_entries]}})
@@ -139,19 +144,28 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
             response["mergeBehavior"] = reply.merge
         out["fulfillmentResponse"] = response
     params = dict(reply.session_params)
-    for memory in reply.memories:       # one session parameter per memory; null deletes it
+    for memory in reply.memories:  # one session parameter per memory; null deletes it
         params[memory_key(memory.name)] = dict(memory.values) if memory.lifespan > 0 else None
-    for ctx in reply.contexts:          # ES contexts have no CX twin: keep their values
+    for ctx in reply.contexts:  # ES contexts have no CX twin: keep their values
         log.warning("context %r set on a CX turn: its parameters become session parameters", ctx.name)
         if ctx.lifespan > 0:
             params.update(ctx.parameters)
     if params:
         out["sessionInfo"] = {"parameters": params}
     if reply.form:
-        out["pageInfo"] = {"formInfo": {"parameterInfo": [
-            {"displayName": p.name, **({"required": p.required} if p.required is not None else {}),
-             "state": p.state, **({"value": p.value} if p.value is not None else {})}
-            for p in reply.form]}}
+        out["pageInfo"] = {
+            "formInfo": {
+                "parameterInfo": [
+                    {
+                        "displayName": p.name,
+                        **({"required": p.required} if p.required is not None else {}),
+                        "state": p.state,
+                        **({"value": p.value} if p.value is not None else {}),
+                    }
+                    for p in reply.form
+                ]
+            }
+        }
     if reply.target_page:
         out["targetPage"] = reply.target_page
     elif reply.target_flow:

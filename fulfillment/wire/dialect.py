@@ -2,6 +2,7 @@
 
 The one place that looks at a body's top-level keys to decide; `es` and `cx` do the rest.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,10 +13,22 @@ from fulfillment.reply import Reply
 from fulfillment.turn import Turn
 from fulfillment.wire import cx, es
 
-_CX_KEYS = {"fulfillmentInfo", "fulfillment_info", "sessionInfo", "session_info", "pageInfo",
-            "page_info", "intentInfo", "intent_info", "detectIntentResponseId",
-            "detect_intent_response_id", "triggerEvent", "trigger_event", "triggerIntent",
-            "trigger_intent"}
+_CX_KEYS = {
+    "fulfillmentInfo",
+    "fulfillment_info",
+    "sessionInfo",
+    "session_info",
+    "pageInfo",
+    "page_info",
+    "intentInfo",
+    "intent_info",
+    "detectIntentResponseId",
+    "detect_intent_response_id",
+    "triggerEvent",
+    "trigger_event",
+    "triggerIntent",
+    "trigger_intent",
+}
 
 
 def detect(body: Any) -> str:
@@ -27,21 +40,26 @@ def detect(body: Any) -> str:
             raise Refusal("queryResult must be an object")
         return "es"
     if "result" in body and ("lang" in body or "sessionId" in body or "originalRequest" in body):
-        raise Refusal(i18n.translate(i18n.from_body(body), i18n.N_(
-            "Dialogflow ES v1 (api.ai) requests are obsolete and not supported; switch the agent to the v2 API")))
+        raise Refusal(
+            i18n.translate(
+                i18n.from_body(body),
+                i18n.N_(
+                    "Dialogflow ES v1 (api.ai) requests are obsolete and not supported; switch the agent to the v2 API"
+                ),
+            )
+        )
     if _CX_KEYS & body.keys():
         for key in ("sessionInfo", "session_info", "pageInfo", "page_info", "fulfillmentInfo", "fulfillment_info"):
             if key in body and not isinstance(body[key], (dict, type(None))):
                 raise Refusal(f"{key} must be an object")
         return "cx"
-    raise Refusal("not a Dialogflow webhook request: expected queryResult (ES v2) or "
-                     "fulfillmentInfo/sessionInfo (CX)")
+    raise Refusal("not a Dialogflow webhook request: expected queryResult (ES v2) or fulfillmentInfo/sessionInfo (CX)")
 
 
 def parse(body: Any) -> Turn:
     if detect(body) == "es":
         if "query_result" in body and "queryResult" not in body:
-            body = cx.keys(body)           # proto-JSON snake_case from a direct API caller
+            body = cx.keys(body)  # proto-JSON snake_case from a direct API caller
         return es.parse(body)
     return cx.parse(body)
 

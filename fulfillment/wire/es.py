@@ -4,6 +4,7 @@ Every ES-specific rule lives here: session paths (plain, regional, environment),
 by short name, surfaces from `originalDetectIntentRequest`, and per-surface rich output
 (Google Assistant `payload.google`, Dialogflow Messenger `richContent`, telephony SSML).
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,16 +28,28 @@ _SESSION = re.compile(
 
 # Surface names for ES `originalDetectIntentRequest.source` values (lowercased, substring).
 _PLATFORMS = {
-    "facebook": "FACEBOOK", "slack": "SLACK", "telegram": "TELEGRAM", "kik": "KIK",
-    "skype": "SKYPE", "line": "LINE", "viber": "VIBER", "hangouts": "GOOGLE_HANGOUTS",
+    "facebook": "FACEBOOK",
+    "slack": "SLACK",
+    "telegram": "TELEGRAM",
+    "kik": "KIK",
+    "skype": "SKYPE",
+    "line": "LINE",
+    "viber": "VIBER",
+    "hangouts": "GOOGLE_HANGOUTS",
 }
 
 
 def split_session(name: str) -> tuple[str, str]:
     """(full session path, session id) from a session or context name; ("", "") if neither."""
     parts = name.split("/") if name else ()
-    if len(parts) == 5 and parts[0] == "projects" and parts[2] == "agent" and parts[3] == "sessions" \
-            and parts[1] and parts[4]:             # the usual projects/P/agent/sessions/S, without the regex
+    if (
+        len(parts) == 5
+        and parts[0] == "projects"
+        and parts[2] == "agent"
+        and parts[3] == "sessions"
+        and parts[1]
+        and parts[4]
+    ):  # the usual projects/P/agent/sessions/S, without the regex
         return name, parts[4]
     match = _SESSION.match(name or "")
     return (match["path"], match["id"]) if match else ("", "")
@@ -48,10 +61,10 @@ def parse(body: Mapping[str, Any]) -> Turn:
     query = as_mapping(body.get("queryResult"))
     raw_session = body.get("session")
     session: str = raw_session if isinstance(raw_session, str) else ""
-    if not session:                           # rare: the session only shows in context names
+    if not session:  # rare: the session only shows in context names
         session = next((path for path in (split_session(raw["name"])[0] for raw in _raw_contexts(query)) if path), "")
     session_path, session_id = split_session(session)
-    if not session_path and session:          # an odd session string: keep it whole
+    if not session_path and session:  # an odd session string: keep it whole
         session_path, session_id = session, session.rsplit("/", 1)[-1]
 
     if query.get("outputContexts") or query.get("parameters"):
@@ -59,30 +72,35 @@ def parse(body: Mapping[str, Any]) -> Turn:
         parameters: Mapping[str, Any] = Lazy(deferred.parameters)
         original: Mapping[str, Any] = Lazy(deferred.original)
         contexts: Mapping[str, Any] = Lazy(deferred.contexts)
-    else:                                     # nothing to normalise (a welcome): no lazy objects
+    else:  # nothing to normalise (a welcome): no lazy objects
         parameters = original = contexts = _NOTHING
     intent = as_mapping(query.get("intent"))
     surface, user_id = detect_surface(as_mapping(body.get("originalDetectIntentRequest")), session_id)
-    return built({
-        "dialect": "es",
-        "intent": as_str(intent.get("displayName")),
-        "parameters": parameters,
-        "original": original,
-        "contexts": contexts,
-        "session": session_path,
-        "session_id": session_id,
-        "language": as_str(query.get("languageCode")),
-        "query_text": as_str(query.get("queryText")),
-        "surface": surface,
-        "caller_id": user_id or session_id,
-        "turn_id": as_str(body.get("responseId")),
-        "raw": body,
-    })
+    return built(
+        {
+            "dialect": "es",
+            "intent": as_str(intent.get("displayName")),
+            "parameters": parameters,
+            "original": original,
+            "contexts": contexts,
+            "session": session_path,
+            "session_id": session_id,
+            "language": as_str(query.get("languageCode")),
+            "query_text": as_str(query.get("queryText")),
+            "surface": surface,
+            "caller_id": user_id or session_id,
+            "turn_id": as_str(body.get("responseId")),
+            "raw": body,
+        }
+    )
 
 
 def _raw_contexts(query: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [raw for raw in as_list(query.get("outputContexts"))
-            if isinstance(raw, dict) and isinstance(raw.get("name"), str)]
+    return [
+        raw
+        for raw in as_list(query.get("outputContexts"))
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str)
+    ]
 
 
 class _Deferred:
@@ -101,8 +119,11 @@ class _Deferred:
             for raw in _raw_contexts(self._query):
                 short = raw["name"].rsplit("/", 1)[-1].lower()
                 lifespan = as_number(raw.get("lifespanCount"), None)
-                contexts[short] = Context(short, None if lifespan is None else int(lifespan),
-                                          MappingProxyType(dict(as_mapping(raw.get("parameters")))))
+                contexts[short] = Context(
+                    short,
+                    None if lifespan is None else int(lifespan),
+                    MappingProxyType(dict(as_mapping(raw.get("parameters")))),
+                )
             self._contexts = contexts
         return self._contexts
 
@@ -110,7 +131,8 @@ class _Deferred:
         if self._merged is None:
             self._merged = merge_parameters(
                 [c.parameters for c in self.contexts().values() if not c.name.startswith("__")],
-                as_mapping(self._query.get("parameters")))
+                as_mapping(self._query.get("parameters")),
+            )
         return self._merged
 
     def parameters(self) -> dict[str, Any]:
@@ -120,8 +142,7 @@ class _Deferred:
         return self._merge()[1]
 
 
-def merge_parameters(context_params: list[Mapping[str, Any]],
-                     query_params: Mapping[str, Any]) -> tuple[dict, dict]:
+def merge_parameters(context_params: list[Mapping[str, Any]], query_params: Mapping[str, Any]) -> tuple[dict, dict]:
     """Query parameters win; context parameters fill what the query left unfilled.
     `.original` spellings are kept apart so handlers never mistake them for values."""
     values: dict[str, Any] = {}
@@ -143,7 +164,7 @@ _NOTHING: Mapping[str, Any] = MappingProxyType({})
 def detect_surface(original: Mapping[str, Any], session_id: str) -> tuple[str, str]:
     """(surface, user id or "") from `originalDetectIntentRequest`."""
     payload = as_mapping(original.get("payload"))
-    if not payload and original.get("source") in (None, ""):     # the console, the simulator, the API
+    if not payload and original.get("source") in (None, ""):  # the console, the simulator, the API
         return ("messenger" if session_id.lower().startswith("dfmessenger") else "console"), ""
     source = (as_str(original.get("source")) or as_str(payload.get("source"))).lower()
     surface = rich.surface_named(source) if source else ""
@@ -170,8 +191,10 @@ def _user_id(surface: str, payload: Mapping[str, Any]) -> str:
     elif surface == "slack":
         candidates = [data.get("user"), as_mapping(data.get("event")).get("user")]
     elif surface == "telegram":
-        candidates = [as_mapping(as_mapping(data.get("message")).get("from")).get("id"),
-                      as_mapping(data.get("from")).get("id")]
+        candidates = [
+            as_mapping(as_mapping(data.get("message")).get("from")).get("id"),
+            as_mapping(data.get("from")).get("id"),
+        ]
     elif surface == "facebook":
         candidates = [as_mapping(data.get("sender")).get("id")]
     elif surface == "telephony":
@@ -184,6 +207,7 @@ def _user_id(surface: str, payload: Mapping[str, Any]) -> str:
 
 
 # ---- rendering --------------------------------------------------------------------------
+
 
 def render(reply: Reply, turn: Turn) -> dict[str, Any]:
     surface = turn.surface
@@ -222,10 +246,15 @@ def render(reply: Reply, turn: Turn) -> dict[str, Any]:
         out["outputContexts"] = contexts
     if reply.followup:
         if messages or texts:
-            log.warning("followup event %r set together with messages: Dialogflow ES drops "
-                        "the messages when it follows an event", reply.followup.event)
-        event: dict[str, Any] = {"name": reply.followup.event,
-                                 "languageCode": reply.followup.language or turn.language or "en"}
+            log.warning(
+                "followup event %r set together with messages: Dialogflow ES drops "
+                "the messages when it follows an event",
+                reply.followup.event,
+            )
+        event: dict[str, Any] = {
+            "name": reply.followup.event,
+            "languageCode": reply.followup.language or turn.language or "en",
+        }
         if reply.followup.parameters:
             event["parameters"] = dict(reply.followup.parameters)
         out["followupEventInput"] = event
@@ -278,8 +307,10 @@ def _contexts(reply: Reply, turn: Turn) -> list[dict[str, Any]]:
         return []
     out = []
     for ctx in (*reply.contexts, *(ContextSet(m.name, m.lifespan, m.values) for m in reply.memories)):
-        entry: dict[str, Any] = {"name": f"{turn.session}/contexts/{ctx.name}",
-                                 "lifespanCount": max(0, int(ctx.lifespan))}
+        entry: dict[str, Any] = {
+            "name": f"{turn.session}/contexts/{ctx.name}",
+            "lifespanCount": max(0, int(ctx.lifespan)),
+        }
         if ctx.parameters and ctx.lifespan > 0:
             entry["parameters"] = dict(ctx.parameters)
         out.append(entry)

@@ -4,6 +4,7 @@ Dialogflow Messenger reads `richContent` custom payloads (ES and CX alike); Goog
 Assistant (Conversational Actions, shut down in 2023 but still rendered when a request
 comes from it) reads `payload.google`. Handlers never see either format.
 """
+
 from __future__ import annotations
 
 from typing import Any, Mapping
@@ -13,10 +14,18 @@ from fulfillment.reply import Card, Chips, Image, ItemList, LinkOut, Message, Re
 # A platform's name as Dialogflow writes it in `source` (ES originalDetectIntentRequest, CX
 # payload), in the order they are tried: "facebook messenger" is Facebook's.
 SURFACE_SOURCES = (
-    ("telephony", "telephony"), ("facebook", "facebook"), ("messenger", "messenger"),
-    ("google", "google_assistant"), ("slack", "slack"), ("telegram", "telegram"),
-    ("twilio", "twilio"), ("viber", "viber"), ("skype", "skype"), ("hangouts", "hangouts"),
-    ("kik", "kik"), ("line", "line"),
+    ("telephony", "telephony"),
+    ("facebook", "facebook"),
+    ("messenger", "messenger"),
+    ("google", "google_assistant"),
+    ("slack", "slack"),
+    ("telegram", "telegram"),
+    ("twilio", "twilio"),
+    ("viber", "viber"),
+    ("skype", "skype"),
+    ("hangouts", "hangouts"),
+    ("kik", "kik"),
+    ("line", "line"),
 )
 
 
@@ -46,8 +55,10 @@ def messenger_entries(message: Message) -> list[dict[str, Any]]:
             info["actionLink"] = message.buttons[0].url
         entries.append(info)
         if len(message.buttons) > 1:
-            entries.extend({"type": "button", "text": b.title, "link": b.url,
-                            "icon": {"type": "chevron_right"}} for b in message.buttons)
+            entries.extend(
+                {"type": "button", "text": b.title, "link": b.url, "icon": {"type": "chevron_right"}}
+                for b in message.buttons
+            )
         return entries
     if isinstance(message, Image):
         return [{"type": "image", "rawUrl": message.url, "accessibilityText": message.alt or "image"}]
@@ -62,15 +73,16 @@ def messenger_entries(message: Message) -> list[dict[str, Any]]:
             entries.append(entry)
         return entries
     if isinstance(message, LinkOut):
-        return [{"type": "button", "text": message.title, "link": message.url,
-                 "icon": {"type": "launch"}}]
+        return [{"type": "button", "text": message.title, "link": message.url, "icon": {"type": "launch"}}]
     return []
 
 
 def list_as_text(message: ItemList) -> str:
     """A list for surfaces without one: a numbered text bubble."""
-    lines = [f"{i}. {item.title}" + (f" — {item.description}" if item.description else "")
-             for i, item in enumerate(message.items, 1)]
+    lines = [
+        f"{i}. {item.title}" + (f" — {item.description}" if item.description else "")
+        for i, item in enumerate(message.items, 1)
+    ]
     return "\n".join([message.title, *lines] if message.title else lines)
 
 
@@ -107,9 +119,14 @@ def google_payload(reply: Reply) -> dict[str, Any]:
                     "@type": "type.googleapis.com/google.actions.v2.OptionValueSpec",
                     "listSelect": {
                         "title": message.title,
-                        "items": [{"optionInfo": {"key": item.key or item.title, "synonyms": []},
-                                   "title": item.title, "description": item.description}
-                                  for item in message.items[:30]],
+                        "items": [
+                            {
+                                "optionInfo": {"key": item.key or item.title, "synonyms": []},
+                                "title": item.title,
+                                "description": item.description,
+                            }
+                            for item in message.items[:30]
+                        ],
                     },
                 },
             }

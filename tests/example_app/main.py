@@ -4,6 +4,7 @@ It proves that nothing in fulfillment/ assumes Watchkeeper or its on-call domain
 (tests/test_example_app.py) installs the framework as a package and serves this file. It is
 also the entry module to copy for an app of your own.
 """
+
 import flask
 import functions_framework
 import pizzeria

@@ -1,4 +1,5 @@
 """Handlers that fail in every way a handler can."""
+
 import time
 
 from fulfillment import Reply, Turn, intent

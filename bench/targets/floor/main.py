@@ -1,13 +1,31 @@
 """The floor: read the JSON, return a fixed reply. Nothing can be faster."""
+
 import json
 
 import functions_framework
 
-REPLY = json.dumps({
-    "fulfillmentText": "Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was deployed. What do you need?",
-    "fulfillmentMessages": [
-        {"text": {"text": ["Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was deployed. What do you need?"]}},
-        {"quickReplies": {"quickReplies": ["Who is on call?", "Open incidents", "How is checkout?", "Last deploy of payments"]}}]})
+REPLY = json.dumps(
+    {
+        "fulfillmentText": (
+            "Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was deployed. What do you need?"
+        ),
+        "fulfillmentMessages": [
+            {
+                "text": {
+                    "text": [
+                        "Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was deployed. "
+                        "What do you need?"
+                    ]
+                }
+            },
+            {
+                "quickReplies": {
+                    "quickReplies": ["Who is on call?", "Open incidents", "How is checkout?", "Last deploy of payments"]
+                }
+            },
+        ],
+    }
+)
 
 
 @functions_framework.http

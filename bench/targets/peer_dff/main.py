@@ -1,4 +1,5 @@
 """Peer: the same reply with the PyPI `dialogflow-fulfillment` package (WebhookClient + handler map)."""
+
 import functions_framework
 from dialogflow_fulfillment import QuickReplies, WebhookClient
 
@@ -7,7 +8,9 @@ TEXT = "Hi, I'm Watchkeeper. I know who is on call, what is on fire and what was
 
 def welcome(agent):
     agent.add(TEXT)
-    agent.add(QuickReplies(quick_replies=["Who is on call?", "Open incidents", "How is checkout?", "Last deploy of payments"]))
+    agent.add(
+        QuickReplies(quick_replies=["Who is on call?", "Open incidents", "How is checkout?", "Last deploy of payments"])
+    )
 
 
 @functions_framework.http

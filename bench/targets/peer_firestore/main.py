@@ -5,6 +5,7 @@ A `firestore.Client()` at import, one handler, the same single query `oncall.cur
 service's team comes from the seed data read at import, so both webhooks make one RPC per
 request (ours has it in its directory cache).
 """
+
 import datetime as dt
 import json
 import pathlib
@@ -26,9 +27,14 @@ def webhook(request):
     service = req["queryResult"]["parameters"].get("service", "")
     team = TEAM_OF.get(service)
     now = dt.datetime.now(dt.timezone.utc)
-    query = (db.collection("shifts").where(filter=FieldFilter("team", "==", team))
-             .where(filter=FieldFilter("ends", ">", now)).where(filter=FieldFilter("starts", "<=", now))
-             .order_by("ends").limit(1))
+    query = (
+        db.collection("shifts")
+        .where(filter=FieldFilter("team", "==", team))
+        .where(filter=FieldFilter("ends", ">", now))
+        .where(filter=FieldFilter("starts", "<=", now))
+        .order_by("ends")
+        .limit(1)
+    )
     text = f"Nobody is on call for {service} right now."
     for doc in query.stream():
         shift = doc.to_dict()
@@ -36,7 +42,9 @@ def webhook(request):
             primary = shift["primary"]
             zone = ZoneInfo(primary.get("timezone") or TEAMS[team].get("timezone", "UTC"))
             start, end = shift["starts"].astimezone(zone), shift["ends"].astimezone(zone)
-            text = (f"{primary['name']} is on call for {service.title()}, "
-                    f"{start:%a %H:%M} to {end:%a %H:%M} {end.tzname()} their time.")
+            text = (
+                f"{primary['name']} is on call for {service.title()}, "
+                f"{start:%a %H:%M} to {end:%a %H:%M} {end.tzname()} their time."
+            )
             break
     return {"fulfillmentText": text, "fulfillmentMessages": [{"text": {"text": [text]}}]}

@@ -1,4 +1,5 @@
 """Peer: the same reply built with the official google-cloud-dialogflow types."""
+
 import functions_framework
 from google.cloud.dialogflow_v2 import Intent, WebhookRequest, WebhookResponse
 
@@ -13,6 +14,11 @@ def webhook(request):
         fulfillment_text=TEXT,
         fulfillment_messages=[
             Intent.Message(text=Intent.Message.Text(text=[TEXT])),
-            Intent.Message(quick_replies=Intent.Message.QuickReplies(
-                quick_replies=["Who is on call?", "Open incidents", "How is checkout?", "Last deploy of payments"]))])
+            Intent.Message(
+                quick_replies=Intent.Message.QuickReplies(
+                    quick_replies=["Who is on call?", "Open incidents", "How is checkout?", "Last deploy of payments"]
+                )
+            ),
+        ],
+    )
     return WebhookResponse.to_json(response), 200, {"Content-Type": "application/json"}

@@ -1,4 +1,5 @@
 """The pizzeria's intents and how it describes itself to the framework."""
+
 from dataclasses import dataclass
 
 from fulfillment import App, section, setting
@@ -13,6 +14,10 @@ def pizzeria_settings() -> PizzeriaSettings:
     return section(PizzeriaSettings)
 
 
-APP = App(name="pizzeria", description="Luigi's pizzeria: orders and opening hours", realm="pizzeria",
-          messages={"handler_error": "Mamma mia, the oven is acting up. Please try again."},
-          settings=(PizzeriaSettings,))
+APP = App(
+    name="pizzeria",
+    description="Luigi's pizzeria: orders and opening hours",
+    realm="pizzeria",
+    messages={"handler_error": "Mamma mia, the oven is acting up. Please try again."},
+    settings=(PizzeriaSettings,),
+)

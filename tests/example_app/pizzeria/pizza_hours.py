@@ -1,4 +1,5 @@
 """When is the kitchen open? Read from the pizzeria's own settings section."""
+
 from fulfillment import Reply, Turn, intent
 from pizzeria import pizzeria_settings
 
