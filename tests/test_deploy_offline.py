@@ -435,7 +435,7 @@ def test_deployed_event_settings_match_what_the_bootstrap_built(deployed):
     bootstrap's subscriptions and sweep sign with, publishes to the topic it may publish to, and
     gives up on a page when Pub/Sub dead-letters it."""
     code = (
-        "import json; from fulfillment import push; from intents import _pages; c = push.config(); "
+        "import json; from fulfillment import push; from oncall import pages; c = push.config(); "
         "print(json.dumps([c.audience_base, list(c.emails), pages.topic(), pages.max_attempts()]))"
     )
     for attempts in ("5", "7"):
