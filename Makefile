@@ -36,11 +36,11 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
-## Rewrite RELIABILITY.md from a run of the reliability and hostile-input tests (SOAK_SECONDS=300 for a soak).
+## Rewrite docs/reliability.md from a run of the reliability and hostile-input tests (SOAK_SECONDS=300 for a soak).
 reliability: $(STAMP)
 	WRITE_RELIABILITY=1 $(PY) -m pytest tests/test_reliability.py tests/test_hostile.py -q
 
-## One-time setup of a Google Cloud project (idempotent; README "Deploy").
+## One-time setup of a Google Cloud project (idempotent; docs/deploy.md).
 ##   make bootstrap PROJECT=my-project REGION=europe-west1 [GITHUB_REPO=owner/name] [AGENT_LOCATION=...]
 bootstrap: $(STAMP)
 	@test -n "$(PROJECT)" -a -n "$(REGION)" || { echo "usage: make bootstrap PROJECT=... REGION=..."; exit 2; }

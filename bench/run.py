@@ -6,7 +6,7 @@ Every target is served the way the function is deployed (functions-framework on 
 and gets the same ES welcome request; ours is also measured on a Firestore-backed intent
 (`oncall.current`) against the emulator. Rounds interleave the targets in a shuffled
 order so machine drift cancels; each figure is the median of the rounds. Writes
-bench/results/latest.json and BENCHMARKS.md.
+bench/results/latest.json and docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def server_log_dir() -> Path:
     stdout is a pipe read by Cloud Run's logging agent outside the instance's CPU; a file on
     this VM's disk instead made its writeback part of every request's cost (ours writes one
     line per request, the other targets none): 1,231 req/s to a disk file against 1,352 to
-    tmpfs and 1,335 to /dev/null, 5 paired rounds (2026-11-28 06:10 UTC, BENCHMARKS.md)."""
+    tmpfs and 1,335 to /dev/null, 5 paired rounds (2026-11-28 06:10 UTC, docs/benchmarks.md)."""
     memory = Path("/dev/shm")
     where = (
         memory / "watchkeeper-bench" if memory.is_dir() and os.access(memory, os.W_OK) else ROOT / ".local" / "bench"
@@ -639,7 +639,7 @@ def write_report(results: dict, args) -> str:
             NOTES_FILE.read_text() if NOTES_FILE.exists() else "",
         ]
     )
-    (ROOT / "BENCHMARKS.md").write_text(markdown)
+    (ROOT / "docs/benchmarks.md").write_text(markdown)
     return markdown
 
 
@@ -653,9 +653,9 @@ def main() -> int:
     )
     parser.add_argument("--cpu-requests", type=int, default=2000, help="in-process calls per sample")
     parser.add_argument("--out", default=str(BENCH / "results" / "latest.json"))
-    parser.add_argument("--no-report", action="store_true", help="do not rewrite BENCHMARKS.md")
+    parser.add_argument("--no-report", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--no-instructions", action="store_true", help="skip the callgrind instruction counts")
-    parser.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from --out's results")
+    parser.add_argument("--report-only", action="store_true", help="rewrite docs/benchmarks.md from --out's results")
     args = parser.parse_args()
     if args.report_only:
         saved = json.loads(Path(args.out).read_text())

@@ -4,7 +4,7 @@ Cloud Functions (2nd gen) runs functions-framework, which reads WORKERS (default
 THREADS (default 4 × CPUs) from the environment. With --concurrency=16 and 1 CPU, every
 setting below gets 16 connections from wrk on the other core while the server is pinned to
 one; rounds interleave the settings, figures are medians. Writes bench/results/serving.json,
-which `bench/run.py` (and `--report-only`) puts into BENCHMARKS.md.
+which `bench/run.py` (and `--report-only`) puts into docs/benchmarks.md.
 
     .venv/bin/python bench/serving.py [--rounds 2] [--duration 5]
 """

@@ -1,7 +1,7 @@
 """Every environment variable, declared once, read once, checked at start-up.
 
 A setting is a dataclass field made with `setting(...)`: its variable, default and meaning live
-next to each other, so README's table and the code cannot drift (tests/test_settings.py).
+next to each other, so docs/configuration.md's table and the code cannot drift (tests/test_settings.py).
 `load(cls)` reads a whole section and refuses a value it cannot parse, naming the variable:
 a typo in production stops the instance at start-up instead of silently using a default.
 
@@ -95,7 +95,7 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
 
 
 def table(*sections: type) -> str:
-    """README's configuration table (Markdown): variable, default, meaning, for every section."""
+    """The configuration table of docs/configuration.md (Markdown): variable, default, meaning, for every section."""
     lines = ["| variable | default | what |", "|---|---|---|"]
     for cls in sections:
         for f in dataclasses.fields(cls):

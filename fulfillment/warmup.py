@@ -16,7 +16,7 @@ The thread then waits for the instance's first answer (`answered`, called as eve
 leaves), or for IDLE_START_S without any request (an instance started ahead of traffic),
 before it does anything: an instance is usually started by the request it must answer,
 and the import shares the one CPU with it (that made the first welcome 15-100 ms slower,
-BENCHMARKS.md). A first request that needs the database does the work itself.
+docs/benchmarks.md). A first request that needs the database does the work itself.
 
 `WARMUP=0` turns it off. The work runs under its own budget (`WARMUP_BUDGET_S`, default
 5 s), so an unreachable database cannot keep the caches' locks for long.

@@ -1,7 +1,7 @@
 """Watchkeeper's own settings: a section of the app's configuration (see fulfillment.settings).
 
 Declared here, read once, checked at start-up by `fulfillment.configure(APP)` in main.py, and
-listed in README's configuration table with the framework's.
+listed in docs/configuration.md's table with the framework's.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Each step first *describes* (a read-only gcloud call) and only creates or update
 missing, so a second run changes nothing. Steps are plain data (`Step`) in one list built by
 `steps()`: a new resource is one more entry there. Secret values come from stdin (one line
 per secret created, with --secrets-from-stdin) or are generated here; they never appear on a
-command line. README "Deploy" lists each role and the permission it is for; DEPLOY_IAM.md
+command line. docs/deploy.md lists each role and the permission it is for; docs/iam.md
 maps every build command to its permission and role.
 """
 
@@ -43,7 +43,7 @@ APIS = [
     "cloudscheduler.googleapis.com",
 ]
 
-# The pipeline's own account (runs cloudbuild.yaml): exactly what its steps call, see DEPLOY_IAM.md.
+# The pipeline's own account (runs cloudbuild.yaml): exactly what its steps call, see docs/iam.md.
 BUILD_ROLES = [
     "roles/cloudfunctions.developer",
     "roles/datastore.indexAdmin",
@@ -652,7 +652,7 @@ def run(cfg: Config, log=print) -> dict[str, int]:
                 log(f"  waiting  {step.name}\n{waiting}")
                 return counts
     if not cfg.github_repo:
-        log("  skipped  trigger: pass GITHUB_REPO=owner/name (README 'Deploy' shows the GitHub connection step)")
+        log("  skipped  trigger: pass GITHUB_REPO=owner/name (docs/deploy.md shows the GitHub connection step)")
     return counts
 
 

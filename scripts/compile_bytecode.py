@@ -4,7 +4,7 @@
 Why: Google's Python buildpack compiles the dependencies it installs, not the function's
 source, and bytecode written at run time dies with the instance. Without this, every new
 instance compiles our ~60 modules before it can answer: about 45 ms of its cold start
-(BENCHMARKS.md). `checked-hash`: a .pyc is used only while the hash of its source matches,
+(docs/benchmarks.md). `checked-hash`: a .pyc is used only while the hash of its source matches,
 whatever the upload does to file times, so a stale one can never run. Run it with the
 function's Python minor: a 3.12 runtime ignores cpython-311 files.
 

@@ -1,6 +1,6 @@
 """Offline proof of the deploy path: the bootstrap and every cloudbuild.yaml step run here
 against a recording gcloud stand-in laid out as each step's image has it; every recorded
-command and flag is checked against the real local gcloud's --help; DEPLOY_IAM.md must
+command and flag is checked against the real local gcloud's --help; docs/iam.md must
 name a permission and a granted role for every command the build runs."""
 
 import json
@@ -346,7 +346,7 @@ def test_gcloud_found_only_under_the_sdks_own_bin(tmp_path):
 
 def _iam_table():
     rows = []
-    for line in (ROOT / "DEPLOY_IAM.md").read_text().splitlines():
+    for line in (ROOT / "docs/iam.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) == 5 and cells[0].startswith("`gcloud"):
             rows.append(
@@ -377,14 +377,14 @@ def test_iam_table_covers_every_command_the_build_runs(deployed):
     for s in deployed.build.values():
         for call in s.calls:
             path = " ".join(gcloud_help.command_path(call["argv"]))
-            assert path in covered, f"DEPLOY_IAM.md has no row for `gcloud {path}`"
+            assert path in covered, f"docs/iam.md has no row for `gcloud {path}`"
     assert {"dialogflow agent (python -m fulfillment agent)"} <= {r["command"] for r in _other_rows()}
-    assert cfg.build_sa in (ROOT / "DEPLOY_IAM.md").read_text()
+    assert cfg.build_sa in (ROOT / "docs/iam.md").read_text()
 
 
 def _other_rows():
     rows = []
-    for line in (ROOT / "DEPLOY_IAM.md").read_text().splitlines():
+    for line in (ROOT / "docs/iam.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if line.startswith("|") and len(cells) == 5 and cells[0].startswith("dialogflow"):
             rows.append({"command": cells[0]})

@@ -44,3 +44,40 @@ def test_intent_files_are_named_after_their_intent():
             continue
         assert not module.split(".")[-1].startswith("_"), f"{name} is declared in helper module {module}"
         assert module == "intents." + name.replace(".", "_").replace("-", "_"), (name, module)
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _documents() -> list:
+    return [ROOT / "README.md", ROOT / "DESIGN.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_every_link_in_the_docs_resolves():
+    """Links to files of the repository (and to their headings) point at something that exists."""
+    broken, checked = [], 0
+    for doc in _documents():
+        text = re.sub(r"```.*?```|`[^`\n]*`", "", doc.read_text(), flags=re.S)  # code is not prose
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):  # https:, mailto:
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (doc.parent / path).resolve() if path else doc
+            checked += 1
+            if not resolved.exists():
+                broken.append(f"{doc.relative_to(ROOT)}: {target}")
+            elif anchor and resolved.suffix == ".md":
+                headings = re.findall(r"(?m)^#+ (.+)$", re.sub(r"```.*?```", "", resolved.read_text(), flags=re.S))
+                if anchor not in {_slug(h) for h in headings}:
+                    broken.append(f"{doc.relative_to(ROOT)}: {target} (no such heading)")
+    assert checked >= 10 and not broken, broken
+
+
+def test_the_readme_fits_a_newcomer():
+    """About a screenful of what to do first; the reference lives in docs/, linked from it."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 160
+    linked = set(re.findall(r"\]\((docs/[\w.-]+\.md)\)", readme))
+    assert linked == {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}, "every doc is in Read next"

@@ -1,5 +1,5 @@
 """Hostile input against the real server: what an attack on a running webhook found (issue 12),
-each case closed and kept closed. Counts land in RELIABILITY.md's "hostile input" section
+each case closed and kept closed. Counts land in docs/reliability.md's "hostile input" section
 (`make reliability`)."""
 
 import concurrent.futures as futures
@@ -32,8 +32,8 @@ def hostile_figures():
 
 
 def write_section(figures: dict) -> None:
-    """Replace (or add) the "hostile input" section of RELIABILITY.md."""
-    path = ROOT / "RELIABILITY.md"
+    """Replace (or add) the "hostile input" section of docs/reliability.md."""
+    path = ROOT / "docs/reliability.md"
     text = path.read_text() if path.exists() else "# Reliability\n"
     head = text.split("\n## hostile input\n", 1)[0].rstrip("\n")
     lines = [

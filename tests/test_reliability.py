@@ -2,7 +2,7 @@
 writers, a bounded load run and inputs at the limits — all through the real server.
 
 Figures land in `reliability_figures` and, with WRITE_RELIABILITY=1 (`make reliability`),
-in RELIABILITY.md."""
+in docs/reliability.md."""
 
 import concurrent.futures as futures
 import copy
@@ -533,7 +533,7 @@ def _write_report():
         for key, value in figures.items():
             lines.append(f"| {key} | {json.dumps(value) if isinstance(value, dict) else value} |")
         lines.append("")
-    path = ROOT / "RELIABILITY.md"
+    path = ROOT / "docs/reliability.md"
     kept = path.read_text().partition("\n## hostile input\n") if path.exists() else ("", "", "")
     hostile = kept[1] + kept[2] if kept[1] else ""  # tests/test_hostile.py writes that one
     path.write_text("\n".join(lines).rstrip("\n") + "\n" + hostile)

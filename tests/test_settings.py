@@ -1,5 +1,5 @@
 """One checked configuration: every variable declared once, read once, refused when it does
-not parse (with its name in the message), and listed in README from the same declarations."""
+not parse (with its name in the message), and listed in docs/configuration.md from the same declarations."""
 
 import ast
 import dataclasses
@@ -64,7 +64,7 @@ def test_a_typo_stops_the_webhook_at_start_up_in_one_line(name, raw):
 
 
 def test_readme_lists_every_variable_as_declared():
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "configuration.md").read_text()
     assert settings.table(Settings, OnCallSettings) in readme
 
 

@@ -31,7 +31,7 @@ def read_json(request: Request, max_bytes: int) -> Any:
             data = environ["wsgi.input"].read(expected)
             # functions-framework reads the body again after every answer (`get_data()`, so a
             # client is never answered mid-upload); werkzeug's cache of it saves that: -19k
-            # instructions a request (BENCHMARKS.md). Without the cache it reads an empty stream.
+            # instructions a request (docs/benchmarks.md). Without the cache it reads an empty stream.
             request._cached_data = data
         else:
             data = request.stream.read(max_bytes + 1)  # chunked: no Content-Length to trust

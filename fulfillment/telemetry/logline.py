@@ -6,7 +6,7 @@ the current request's line (`install_log_handler`).
 
 Why not google-cloud-logging's StructuredLogHandler: importing it took 310-335 ms here
 (google-cloud-logging 3.17.0; it pulls in grpc and the API core), more than our whole entry
-module, for a JSON line this module writes itself; see BENCHMARKS.md.
+module, for a JSON line this module writes itself; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def finish(
 
     `trust_forwarded`: a Google front end stands before us and appends the address it saw
     to X-Forwarded-For (deployed); otherwise the header is the client's own word.
-    Written out flat rather than from helpers: it runs once per request (see BENCHMARKS.md)."""
+    Written out flat rather than from helpers: it runs once per request (see docs/benchmarks.md)."""
     latency_ms = measure.elapsed_ms()
     whole_ms = int(latency_ms + 0.5)  # integer arithmetic: cheaper than formatting floats
     environ = request.environ
